@@ -1,0 +1,107 @@
+"""Plain HTTP routes beside Reflex's websocket: login and logout.
+
+They are form posts that set or clear the HttpOnly session cookie and redirect;
+the page load that follows opens a new websocket that carries the cookie.
+Mounted through ``rx.App(api_transformer=...)``.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qs, urlencode
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse
+from starlette.routing import Route
+
+from kb_app.domain.access import start_page
+from kb_app.services import auth
+from kb_app.settings import get_settings
+
+log = logging.getLogger("kb_app.auth")
+
+SESSION_COOKIE = "kb_session"
+EMAIL_COOKIE = "kb_login_email"  # keeps the typed e-mail across a failed login
+MAX_FORM_BYTES = 8192
+
+
+def _same_origin(request: Request) -> bool:
+    """CSRF defence: the Origin (or Referer) must be our own."""
+    origin = request.headers.get("origin") or ""
+    if not origin or origin == "null":
+        referer = request.headers.get("referer") or ""
+        parts = referer.split("/")
+        origin = "/".join(parts[:3]) if len(parts) >= 3 else ""
+    if not origin:
+        return False
+    host = request.headers.get("host", "")
+    allowed = {get_settings().public_origin, f"http://{host}", f"https://{host}"}
+    return origin in allowed
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+async def _form(request: Request) -> dict[str, str]:
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        return {}
+    parsed = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    return {k: v[0] for k, v in parsed.items()}
+
+
+def _cookie_args() -> dict:
+    return {
+        "httponly": True,
+        "samesite": "strict",
+        "secure": get_settings().secure_cookies,
+        "path": "/",
+    }
+
+
+async def login(request: Request):
+    if not _same_origin(request):
+        log.warning("login refused: cross-origin post from %s", _client(request))
+        return PlainTextResponse("Ogiltig begäran.", status_code=403)
+    form = await _form(request)
+    email = auth.normalise_email(form.get("email", ""))
+    result = await run_in_threadpool(
+        auth.login, email, form.get("password", ""), client=_client(request)
+    )
+    if not result.ok:
+        log.info("login failed for an account from %s", _client(request))
+        code = "last" if result.message == auth.MSG_LOCKED else "fel"
+        resp = RedirectResponse("/logga-in?" + urlencode({"fel": code}), status_code=303)
+        resp.set_cookie(EMAIL_COOKIE, email, max_age=600, **_cookie_args())
+        return resp
+    log.info("login ok for user %s", result.actor.user_id)
+    resp = RedirectResponse(start_page(result.actor), status_code=303)
+    resp.delete_cookie(EMAIL_COOKIE, path="/")
+    settings = get_settings()
+    resp.set_cookie(
+        SESSION_COOKIE, result.token, max_age=settings.session_max_hours * 3600, **_cookie_args()
+    )
+    return resp
+
+
+async def logout(request: Request):
+    if not _same_origin(request):
+        return PlainTextResponse("Ogiltig begäran.", status_code=403)
+    await run_in_threadpool(auth.logout, request.cookies.get(SESSION_COOKIE))
+    resp = RedirectResponse("/logga-in?" + urlencode({"utloggad": "1"}), status_code=303)
+    resp.delete_cookie(SESSION_COOKIE, path="/")
+    return resp
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/auth/login", login, methods=["POST"]),
+        Route("/auth/logout", logout, methods=["POST"]),
+    ]
+
+
+def build_api() -> Starlette:
+    return Starlette(routes=routes())

@@ -1,0 +1,160 @@
+"""The command-line tool ``kb-app``. Later work adds subcommands here."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable
+
+from kb_app.settings import REPO_ROOT, get_settings
+
+COMMANDS: dict[
+    str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
+] = {}
+
+
+def command(
+    name: str, help_text: str, configure: Callable[[argparse.ArgumentParser], None] | None = None
+):
+    def deco(fn: Callable[[argparse.Namespace], int]):
+        COMMANDS[name] = (help_text, configure or (lambda p: None), fn)
+        return fn
+
+    return deco
+
+
+def migrate_database() -> None:
+    from alembic.config import Config
+
+    from alembic import command as alembic_command
+
+    cfg = Config(str(REPO_ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(REPO_ROOT / "alembic"))
+    cfg.attributes["configure_logger"] = False
+    alembic_command.upgrade(cfg, "head")
+
+
+@command("migrate", "Uppgradera databasen till senaste schemat (alembic upgrade head).")
+def _migrate(args: argparse.Namespace) -> int:
+    migrate_database()
+    print("Databasen är uppdaterad.")
+    return 0
+
+
+def _print_logins(logins) -> None:
+    print("\nDemo-inloggningar (lösenord för alla: %s):" % logins[0].password)
+    from kb_app.domain.vocab import ROLE_LABELS
+
+    for login in logins:
+        print(f"  {ROLE_LABELS[login.role]:<24} {login.email:<36} {login.name}")
+
+
+@command(
+    "seed-demo",
+    "Skapa demodata (Exempelkommun) om den saknas och skriv ut demo-inloggningarna.",
+)
+def _seed_demo(args: argparse.Namespace) -> int:
+    from sqlmodel import select
+
+    from kb_app.db import read_scope
+    from kb_app.models import User
+    from kb_app.services import seed
+
+    logins = seed.seed_demo()
+    if logins is None:
+        print("Demodata finns redan.")
+        with read_scope() as s:
+            emails = {u.email for u in s.exec(select(User))}
+        logins = [
+            seed.DemoLogin(role, name, email, seed.DEMO_PASSWORD)
+            for role, name, email, _ in seed.USERS
+            if email in emails
+        ]
+    else:
+        print("Demodata skapad: Exempelkommun med fyra enheter och 60 ärenden.")
+    if logins:
+        _print_logins(logins)
+    return 0
+
+
+def _cfg_create_admin(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--email", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--organisation", help="Organisationens namn (skapas om ingen finns).")
+    p.add_argument(
+        "--password-stdin", action="store_true", help="Läs lösenordet från standard input."
+    )
+
+
+@command("create-admin", "Skapa en administratör för en riktig installation.", _cfg_create_admin)
+def _create_admin(args: argparse.Namespace) -> int:
+    from sqlmodel import select
+
+    from kb_app.db import session_scope
+    from kb_app.domain.vocab import Role
+    from kb_app.models import Organisation, OrgSetting, RoleAssignment, User
+    from kb_app.services import auth
+
+    password = (
+        sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Lösenord: ")
+    )
+    problem = auth.password_problem(password)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    email = auth.normalise_email(args.email)
+    if "@" not in email:
+        print("Ogiltig e-postadress.", file=sys.stderr)
+        return 2
+    hashed = auth.hash_password(password)
+    with session_scope() as s:
+        if s.exec(select(User).where(User.email == email)).first():
+            print(f"Det finns redan en användare med e-postadressen {email}.", file=sys.stderr)
+            return 1
+        org = None
+        if args.organisation:
+            org = s.exec(select(Organisation).where(Organisation.name == args.organisation)).first()
+        if org is None:
+            orgs = s.exec(select(Organisation)).all()
+            if len(orgs) == 1 and not args.organisation:
+                org = orgs[0]
+            elif not args.organisation:
+                print("Ange --organisation (namnet på huvudmannen).", file=sys.stderr)
+                return 2
+            else:
+                org = Organisation(name=args.organisation)
+                s.add(org)
+                s.flush()
+                s.add(OrgSetting(organisation_id=org.id))
+        user = User(
+            organisation_id=org.id, email=email, name=args.name.strip(), password_hash=hashed
+        )
+        s.add(user)
+        s.flush()
+        s.add(RoleAssignment(user_id=user.id, role=Role.ADMIN))
+    print(f"Administratören {email} är skapad i {org.name}.")
+    return 0
+
+
+@command("settings", "Visa gällande inställningar (utan hemligheter).")
+def _settings(args: argparse.Namespace) -> int:
+    s = get_settings()
+    print(f"Databas:      {s.database_url.split('@')[-1]}")
+    print(f"Publik adress: {s.public_url}")
+    print(f"SMTP:         {s.smtp_host or '(ej konfigurerad: e-post stannar i utkorgen)'}")
+    print(f"Schemaläggare: {'på' if s.scheduler else 'av'}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="kb-app", description="Värna: kommandon för drift.")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    for name, (help_text, configure, _) in COMMANDS.items():
+        configure(sub.add_parser(name, help=help_text, description=help_text))
+    args = parser.parse_args(argv)
+    return COMMANDS[args.cmd][2](args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,188 @@
+"""The frame of every signed-in page: header, navigation, and the states a page can be in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import reflex as rx
+
+from kb_app.components.native_form import native_form
+from kb_app.state.base import AppState
+
+MAX_WIDTH = "1200px"
+
+
+def brand() -> rx.Component:
+    return rx.hstack(
+        rx.icon("shield-check", size=22, color=rx.color("teal", 9)),
+        rx.text("Värna", weight="bold", size="5", color=rx.color("gray", 12)),
+        align="center",
+        spacing="2",
+    )
+
+
+def _nav_link(label: str, href: str, icon: str) -> rx.Component:
+    return rx.link(
+        rx.hstack(rx.icon(icon, size=16), rx.text(label, size="2"), spacing="1", align="center"),
+        href=href,
+        color=rx.color("gray", 11),
+        underline="none",
+        _hover={"color": rx.color("teal", 11)},
+        padding_y="0.25rem",
+    )
+
+
+def nav() -> rx.Component:
+    return rx.hstack(
+        rx.cond(AppState.nav_overview, _nav_link("Översikt", "/oversikt", "layout-dashboard")),
+        rx.cond(AppState.nav_my_cases, _nav_link("Mina ärenden", "/mina-arenden", "folder-open")),
+        rx.cond(AppState.nav_statistics, _nav_link("Statistik", "/statistik", "chart-column")),
+        rx.cond(AppState.nav_settings, _nav_link("Inställningar", "/installningar", "settings")),
+        rx.cond(AppState.nav_admin, _nav_link("Administration", "/admin", "users")),
+        spacing="4",
+        wrap="wrap",
+        align="center",
+    )
+
+
+def logout_form() -> rx.Component:
+    return native_form(
+        rx.button(
+            rx.icon("log-out", size=16),
+            "Logga ut",
+            type="submit",
+            variant="soft",
+            color_scheme="gray",
+            size="2",
+        ),
+        action="/auth/logout",
+        method="post",
+    )
+
+
+def header() -> rx.Component:
+    return rx.box(
+        rx.flex(
+            rx.link(brand(), href="/", underline="none"),
+            rx.cond(AppState.user_name != "", nav()),
+            rx.spacer(),
+            rx.cond(
+                AppState.user_name != "",
+                rx.hstack(
+                    rx.vstack(
+                        rx.text(AppState.user_name, size="2", weight="medium"),
+                        rx.text(AppState.user_role_label, size="1", color=rx.color("gray", 10)),
+                        spacing="0",
+                        align="end",
+                        display=["none", "none", "flex"],
+                    ),
+                    logout_form(),
+                    align="center",
+                    spacing="3",
+                ),
+            ),
+            align="center",
+            gap="1.5rem",
+            wrap="wrap",
+            max_width=MAX_WIDTH,
+            margin_x="auto",
+            padding_x=["1rem", "1.5rem"],
+            padding_y="0.75rem",
+        ),
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        background=rx.color("gray", 1),
+        width="100%",
+    )
+
+
+def loading_view() -> rx.Component:
+    return rx.center(
+        rx.hstack(rx.spinner(size="3"), rx.text("Laddar …", color=rx.color("gray", 11))),
+        padding_y="4rem",
+        width="100%",
+    )
+
+
+def forbidden_view() -> rx.Component:
+    return rx.center(
+        rx.card(
+            rx.vstack(
+                rx.icon("lock", size=28, color=rx.color("gray", 10)),
+                rx.heading("Du saknar behörighet", size="5"),
+                rx.text(
+                    "Sidan finns inte eller så saknar du behörighet att se den. "
+                    "Kontakta din administratör om du behöver åtkomst.",
+                    color=rx.color("gray", 11),
+                    align="center",
+                ),
+                rx.link("Till startsidan", href="/"),
+                align="center",
+                spacing="3",
+            ),
+            max_width="28rem",
+            size="3",
+        ),
+        padding_y="4rem",
+        width="100%",
+    )
+
+
+def error_callout() -> rx.Component:
+    return rx.cond(
+        AppState.error_message != "",
+        rx.callout(AppState.error_message, icon="triangle-alert", color_scheme="red", width="100%"),
+    )
+
+
+def page_frame(title: str, content: Callable[[], rx.Component]) -> rx.Component:
+    """A signed-in page: header, then loading / forbidden / the content."""
+    return rx.box(
+        header(),
+        rx.box(
+            rx.match(
+                AppState.page_status,
+                ("loading", loading_view()),
+                ("forbidden", forbidden_view()),
+                rx.vstack(
+                    rx.heading(title, size="6", weight="bold"),
+                    error_callout(),
+                    content(),
+                    spacing="5",
+                    width="100%",
+                    align="stretch",
+                ),
+            ),
+            max_width=MAX_WIDTH,
+            margin_x="auto",
+            padding_x=["1rem", "1.5rem"],
+            padding_y="1.5rem",
+        ),
+        min_height="100vh",
+        background=rx.color("gray", 2),
+    )
+
+
+def public_frame(*children: rx.Component, max_width: str = "40rem") -> rx.Component:
+    """A page without login (report form, receipt, login)."""
+    return rx.box(
+        rx.box(
+            rx.flex(
+                brand(),
+                max_width=max_width,
+                margin_x="auto",
+                padding_x="1rem",
+                padding_y="0.75rem",
+            ),
+            border_bottom=f"1px solid {rx.color('gray', 5)}",
+            background=rx.color("gray", 1),
+        ),
+        rx.box(
+            *children,
+            max_width=max_width,
+            margin_x="auto",
+            padding_x="1rem",
+            padding_y="1.5rem",
+        ),
+        min_height="100vh",
+        background=rx.color("gray", 2),
+    )

@@ -1,0 +1,207 @@
+"""Who may see or do what: the one access policy (GLOSSARY.md, roles).
+
+Pages, states and services ask this module; hiding a button is never the check.
+Pure Python: the caller supplies the facts (the actor's roles, the case's unit and
+delegations) and gets a yes or no.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from kb_app.domain.vocab import Role
+
+
+class Action(StrEnum):
+    READ_CASE = "read_case"
+    LIST_CASES = "list_cases"  # the overview
+    MY_CASES = "my_cases"  # "Mina ärenden"
+    RECEIVE = "receive"
+    START_INVESTIGATION = "start_investigation"
+    RECORD_INVESTIGATION = "record_investigation"
+    PROPOSE_MEASURES = "propose_measures"
+    DECIDE_MEASURES = "decide_measures"
+    FOLLOW_UP = "follow_up"
+    CLOSE = "close"
+    COMMENT = "comment"
+    DELEGATE = "delegate"
+    WITHDRAW_DELEGATION = "withdraw_delegation"
+    REOPEN = "reopen"
+    TAKE_OVER = "take_over"
+    EXPORT_CASE = "export_case"
+    STATISTICS = "statistics"
+    ADMINISTER = "administer"
+    MANAGE_REPORT_LINKS = "manage_report_links"
+    SETTINGS = "settings"  # per-organisation limits
+
+
+class Page(StrEnum):
+    OVERVIEW = "overview"
+    MY_CASES = "my_cases"
+    ADMIN = "admin"
+    STATISTICS = "statistics"
+    SETTINGS = "settings"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A logged-in user as the policy sees them."""
+
+    user_id: int
+    organisation_id: int
+    name: str = ""
+    email: str = ""
+    org_roles: frozenset[str] = frozenset()  # organisation-wide roles
+    unit_roles: frozenset[tuple[str, int]] = frozenset()  # (role, unit_id)
+
+    def has(self, role: Role) -> bool:
+        return role in self.org_roles or any(r == role for r, _ in self.unit_roles)
+
+    @property
+    def is_organiser(self) -> bool:
+        return Role.ORGANISER in self.org_roles
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.org_roles
+
+    @property
+    def principal_units(self) -> frozenset[int]:
+        return frozenset(u for r, u in self.unit_roles if r == Role.PRINCIPAL)
+
+    @property
+    def is_principal(self) -> bool:
+        return bool(self.principal_units)
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return self.org_roles | frozenset(r for r, _ in self.unit_roles)
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the policy needs to know about a case."""
+
+    case_id: int
+    organisation_id: int
+    unit_id: int
+    delegated_to: frozenset[int] = field(default_factory=frozenset)  # active delegations
+    closed: bool = False
+    staff_involved: bool = False
+    responsible_user_id: int | None = None
+
+
+# What a delegated investigator may do on their case.
+INVESTIGATOR_ACTIONS = frozenset(
+    {
+        Action.READ_CASE,
+        Action.START_INVESTIGATION,
+        Action.RECORD_INVESTIGATION,
+        Action.PROPOSE_MEASURES,
+        Action.FOLLOW_UP,
+        Action.COMMENT,
+    }
+)
+
+# What the principal of the case's unit may do.
+PRINCIPAL_ACTIONS = frozenset(
+    {
+        Action.READ_CASE,
+        Action.RECEIVE,
+        Action.START_INVESTIGATION,
+        Action.RECORD_INVESTIGATION,
+        Action.PROPOSE_MEASURES,
+        Action.DECIDE_MEASURES,
+        Action.FOLLOW_UP,
+        Action.CLOSE,
+        Action.COMMENT,
+        Action.DELEGATE,
+        Action.WITHDRAW_DELEGATION,
+        Action.REOPEN,
+        Action.EXPORT_CASE,
+    }
+)
+
+# The organiser oversees every case; they may comment, reopen, export, and take
+# over a case (then acting as its responsible principal would).
+ORGANISER_ACTIONS = frozenset(
+    {Action.READ_CASE, Action.COMMENT, Action.REOPEN, Action.EXPORT_CASE, Action.TAKE_OVER}
+)
+
+
+def can_on_case(actor: Actor | None, action: Action, case: CaseFacts) -> bool:
+    """May ``actor`` do ``action`` on ``case``?"""
+    if actor is None or actor.organisation_id != case.organisation_id:
+        return False
+    if case.unit_id in actor.principal_units and action in PRINCIPAL_ACTIONS:
+        return True
+    if actor.is_organiser:
+        if action in ORGANISER_ACTIONS:
+            return True
+        # An organiser who has taken over a case acts as its principal.
+        if case.responsible_user_id == actor.user_id and action in PRINCIPAL_ACTIONS:
+            return True
+    if actor.user_id in case.delegated_to and action in INVESTIGATOR_ACTIONS:
+        return True
+    return False
+
+
+def can(actor: Actor | None, action: Action) -> bool:
+    """Actions not tied to one case (lists, statistics, administration)."""
+    if actor is None:
+        return False
+    match action:
+        case Action.LIST_CASES | Action.STATISTICS:
+            return actor.is_organiser or actor.is_principal
+        case Action.MY_CASES:
+            return actor.has(Role.INVESTIGATOR) or actor.is_principal or actor.is_organiser
+        case Action.ADMINISTER:
+            return actor.is_admin
+        case Action.MANAGE_REPORT_LINKS:
+            return actor.is_admin or actor.is_principal
+        case Action.SETTINGS:
+            return actor.is_organiser
+    return False
+
+
+def may_use_page(actor: Actor | None, page: Page) -> bool:
+    return can(
+        actor,
+        {
+            Page.OVERVIEW: Action.LIST_CASES,
+            Page.MY_CASES: Action.MY_CASES,
+            Page.ADMIN: Action.ADMINISTER,
+            Page.STATISTICS: Action.STATISTICS,
+            Page.SETTINGS: Action.SETTINGS,
+        }[page],
+    )
+
+
+def visible_unit_ids(actor: Actor, all_unit_ids: list[int]) -> list[int]:
+    """Units whose cases appear in the actor's overview."""
+    if actor.is_organiser:
+        return list(all_unit_ids)
+    return [u for u in all_unit_ids if u in actor.principal_units]
+
+
+def may_manage_unit_link(actor: Actor | None, unit_id: int) -> bool:
+    return actor is not None and (actor.is_admin or unit_id in actor.principal_units)
+
+
+START_PAGES = {
+    Page.OVERVIEW: "/oversikt",
+    Page.MY_CASES: "/mina-arenden",
+    Page.ADMIN: "/admin",
+}
+
+
+def start_page(actor: Actor) -> str:
+    """Where a role lands after login."""
+    if actor.is_organiser or actor.is_principal:
+        return START_PAGES[Page.OVERVIEW]
+    if actor.has(Role.INVESTIGATOR):
+        return START_PAGES[Page.MY_CASES]
+    if actor.is_admin:
+        return START_PAGES[Page.ADMIN]
+    return "/ingen-behorighet"

@@ -1,0 +1,344 @@
+"""SQLModel tables (used directly; ``rx.Model`` is deprecated).
+
+All datetimes are timezone-aware UTC (``UTCDateTime``). Every schema change needs
+an Alembic revision; ``alembic check`` must report nothing on main.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from kb_app.dbtypes import UTCDateTime, utcnow
+
+
+def _created():
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Organisation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    created_at: datetime = _created()
+
+
+class Unit(SQLModel, table=True):
+    """An enhet: a preschool, school, upper-secondary school, …"""
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=32)  # vocab.UnitKind
+    pupil_count: int | None = None
+    active: bool = True
+    created_at: datetime = _created()
+
+
+class SchoolClass(SQLModel, table=True):
+    """A klass (school) or avdelning (preschool group) within a unit."""
+
+    __tablename__ = "school_class"
+    __table_args__ = (UniqueConstraint("unit_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    name: str = Field(max_length=100)
+    grade: str = Field(default="", max_length=8)  # "" for preschool
+    pupil_count: int | None = None
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    email: str = Field(max_length=254, unique=True)  # stored lower-case
+    name: str = Field(max_length=200)
+    password_hash: str | None = Field(default=None, max_length=512)
+    active: bool = True
+    daily_digest: bool = False
+    created_at: datetime = _created()
+
+
+class RoleAssignment(SQLModel, table=True):
+    """A role of a user: organisation-wide (unit_id None) or for one unit."""
+
+    __tablename__ = "role_assignment"
+    __table_args__ = (UniqueConstraint("user_id", "role", "unit_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    role: str = Field(max_length=32)  # vocab.Role
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+
+
+class UserSession(SQLModel, table=True):
+    """A login. The browser holds the random token; the database only its SHA-256."""
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    created_at: datetime = _created()
+    last_seen_at: datetime = _created()
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    client: str = Field(default="", max_length=100)
+
+
+class LoginAttempt(SQLModel, table=True):
+    __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_email_at", "email", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    at: datetime = _created()
+    outcome: str = Field(max_length=16)  # success, failure, locked
+    client: str = Field(default="", max_length=100)
+
+
+class OneTimeToken(SQLModel, table=True):
+    """Set-password links for invited users (only the hash is stored)."""
+
+    __tablename__ = "one_time_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    purpose: str = Field(max_length=32)  # set_password
+    created_at: datetime = _created()
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+
+
+class ReportLink(SQLModel, table=True):
+    """The secret link through which staff report for one unit."""
+
+    __tablename__ = "report_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    token: str = Field(max_length=64, unique=True)
+    active: bool = True
+    created_at: datetime = _created()
+    rotated_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+
+
+class ReferenceCounter(SQLModel, table=True):
+    """The last case number used per organisation and year: gapless references."""
+
+    __tablename__ = "reference_counter"
+
+    organisation_id: int = Field(foreign_key="organisation.id", primary_key=True)
+    year: int = Field(primary_key=True)
+    last_number: int = 0
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "kb_case"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "year", "number"),
+        Index("ix_case_org_step_reported", "organisation_id", "step", "reported_at"),
+        Index("ix_case_unit_reported", "unit_id", "reported_at"),
+        Index("ix_case_org_reported", "organisation_id", "reported_at"),
+        Index("ix_case_org_due", "organisation_id", "closed_at", "due_at"),
+        Index("ix_case_unit_grade_class", "unit_id", "grade", "class_name"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    unit_id: int = Field(foreign_key="unit.id")
+    reference: str = Field(max_length=32, unique=True)  # KB-2026-0042
+    year: int
+    number: int
+    submission_id: str | None = Field(default=None, max_length=64, unique=True)
+
+    # Where the case stands
+    step: str = Field(max_length=32)  # process.Step: the last step completed
+    responsible_user_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    reported_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    updated_at: datetime = _created()
+
+    # The subjected pupil's class and grade (first subjected party), for filters
+    class_name: str = Field(default="", max_length=100)
+    grade: str = Field(default="", max_length=8)
+
+    # The incident
+    occurred_on: date
+    occurred_time: str = Field(default="", max_length=5)  # "HH:MM" or ""
+    place: str = Field(max_length=32)
+    place_other: str = Field(default="", max_length=200)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    kinds: int = 0  # bit mask over vocab.KIND_CODES
+    grounds: int = 0  # bit mask over vocab.GROUND_CODES
+    immediate_actions: str = Field(
+        default="", sa_column=Column(Text, nullable=False, server_default="")
+    )
+    guardians_informed: str = Field(default="unknown", max_length=16)
+    witnesses: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    staff_involved: bool = Field(default=False, index=True)
+
+    # The reporter (no login)
+    reporter_name: str = Field(max_length=200)
+    reporter_email: str = Field(max_length=254)
+    reporter_role: str = Field(max_length=32)
+    supplement_token_hash: str | None = Field(default=None, max_length=64, unique=True)
+
+    # Outcome of the investigation, for statistics
+    conclusion: str = Field(default="", max_length=32)
+
+
+class Party(SQLModel, table=True):
+    """A subjected or involved person on a case."""
+
+    __table_args__ = (Index("ix_party_case", "case_id"), Index("ix_party_name_key", "name_key"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="kb_case.id")
+    role: str = Field(max_length=16)  # subjected, involved
+    kind: str = Field(max_length=16)  # pupil, staff, unknown, external
+    name: str = Field(default="", max_length=200)
+    name_key: str = Field(default="", max_length=200)  # normalised for pattern matching
+    class_name: str = Field(default="", max_length=100)
+    grade: str = Field(default="", max_length=8)
+
+
+class CaseEvent(SQLModel, table=True):
+    """The append-only timeline. Each event chains the hash of the previous one."""
+
+    __tablename__ = "case_event"
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq"),
+        Index("ix_case_event_kind_at", "kind", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="kb_case.id")
+    seq: int
+    kind: str = Field(max_length=32)  # process.EventKind
+    actor_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    actor_label: str = Field(default="", max_length=200)  # name at the time, or "Anmälare"
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    payload: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class Delegation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="kb_case.id", index=True)
+    investigator_user_id: int = Field(foreign_key="app_user.id", index=True)
+    delegated_by_user_id: int = Field(foreign_key="app_user.id")
+    created_at: datetime = _created()
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    withdrawn_by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class Measure(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="kb_case.id", index=True)
+    level: str = Field(max_length=16)  # individual, group, organisational
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    responsible: str = Field(max_length=200)
+    due_on: date | None = None
+    created_at: datetime = _created()
+    event_id: int | None = Field(default=None, foreign_key="case_event.id")
+
+
+class Attachment(SQLModel, table=True):
+    """A file on a case, stored outside Reflex's public upload folder."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="kb_case.id", index=True)
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=100)
+    size: int
+    storage_key: str = Field(max_length=128, unique=True)
+    uploaded_by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = _created()
+
+
+class AccessLog(SQLModel, table=True):
+    """Who read or tried to act on which case, and when (also denials)."""
+
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_case_at", "case_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    case_id: int | None = None  # no FK: a denied probe may name a case that does not exist
+    at: datetime = _created()
+    action: str = Field(max_length=32)
+    allowed: bool = True
+
+
+class Outbox(SQLModel, table=True):
+    """Mail queued in the same transaction as the change that causes it."""
+
+    __table_args__ = (Index("ix_outbox_pending", "sent_at", "failed_at", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    to_addr: str = Field(max_length=254)
+    subject: str = Field(max_length=300)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    dedupe_key: str | None = Field(default=None, max_length=200, unique=True)
+    message_id: str = Field(max_length=200)
+    case_id: int | None = Field(default=None, foreign_key="kb_case.id", index=True)
+    created_at: datetime = _created()
+    attempts: int = 0
+    next_attempt_at: datetime = _created()
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    failed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    last_error: str = Field(default="", max_length=1000)
+
+
+class OrgSetting(SQLModel, table=True):
+    """Per-organisation limits (working days) and retention."""
+
+    __tablename__ = "org_setting"
+
+    organisation_id: int = Field(foreign_key="organisation.id", primary_key=True)
+    limit_received: int = 1
+    limit_investigation_started: int = 2
+    limit_investigated: int = 10
+    limit_measures_decided: int = 5
+    limit_followed_up: int = 20
+    escalate_after_days: int = 5
+    retention_years: int = 5
+
+
+class ChangeCounter(SQLModel, table=True):
+    """Bumped by every write to a case: open overviews poll it to refresh."""
+
+    __tablename__ = "change_counter"
+
+    organisation_id: int = Field(foreign_key="organisation.id", primary_key=True)
+    value: int = 0
+    changed_at: datetime = _created()
+
+
+class SchedulerLease(SQLModel, table=True):
+    """The one process allowed to run background jobs holds this lease."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=128)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class RateEvent(SQLModel, table=True):
+    """One counted request for abuse limits (report submissions per link and client)."""
+
+    __tablename__ = "rate_event"
+    __table_args__ = (Index("ix_rate_event_key_at", "key", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=128)
+    at: datetime = _created()

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import reflex as rx
+
+from kb_app.components.layout import loading_view, page_frame
+from kb_app.state.admin import AdminState
+
+
+def _table(headers: list[str], rows, keys: list[str]) -> rx.Component:
+    return rx.card(
+        rx.box(
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+                rx.table.body(
+                    rx.foreach(rows, lambda r: rx.table.row(*[rx.table.cell(r[k]) for k in keys]))
+                ),
+                variant="surface",
+                width="100%",
+            ),
+            overflow_x="auto",
+        ),
+        padding="0",
+    )
+
+
+def admin_page() -> rx.Component:
+    return page_frame(
+        "Administration",
+        lambda: rx.vstack(
+            rx.heading("Användare", size="4"),
+            _table(
+                ["Namn", "E-post", "Roller", "Status"],
+                AdminState.users,
+                ["name", "email", "roles", "active"],
+            ),
+            rx.heading("Enheter", size="4"),
+            _table(
+                ["Enhet", "Typ", "Klasser/avdelningar", "Barn/elever"],
+                AdminState.units,
+                ["name", "kind", "classes", "pupils"],
+            ),
+            spacing="4",
+            width="100%",
+        ),
+    )
+
+
+def start_page() -> rx.Component:
+    return rx.box(loading_view())

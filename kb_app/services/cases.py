@@ -1,0 +1,86 @@
+"""Reading lists of cases within what the actor may see."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import select
+
+from kb_app.db import read_scope
+from kb_app.dbtypes import utcnow
+from kb_app.domain.access import Action, Actor, can
+from kb_app.domain.fmt import sv_date
+from kb_app.domain.process import STEP_LABELS
+from kb_app.domain.vocab import GRADE_LABELS, KIND_CODES, KIND_LABELS, from_mask
+from kb_app.models import Case, Delegation, Unit, User
+
+
+class AccessDenied(Exception):
+    """Raised by services when the policy says no. The UI shows the same text as
+    for a missing case."""
+
+    message = "Ärendet finns inte eller så saknar du behörighet."
+
+
+def _row(case: Case, unit_name: str, responsible: str, now: datetime) -> dict[str, str]:
+    late = case.closed_at is None and case.due_at is not None and case.due_at < now
+    return {
+        "id": str(case.id),
+        "reference": case.reference,
+        "reported": sv_date(case.reported_at),
+        "unit": unit_name,
+        "class_name": case.class_name,
+        "grade": GRADE_LABELS.get(case.grade, case.grade) if case.grade else "",
+        "kinds": ", ".join(KIND_LABELS[k] for k in from_mask(case.kinds, KIND_CODES)),
+        "step": STEP_LABELS.get(case.step, case.step),
+        "responsible": responsible,
+        "due": sv_date(case.due_at) if case.closed_at is None else "",
+        "late": "1" if late else "",
+        "staff": "1" if case.staff_involved else "",
+    }
+
+
+def _rows(stmt, now: datetime) -> list[dict[str, str]]:
+    with read_scope() as s:
+        result = s.exec(stmt).all()
+    return [_row(c, unit, resp or "", now) for c, unit, resp in result]
+
+
+def list_visible(
+    actor: Actor, *, limit: int = 50, now: datetime | None = None
+) -> list[dict[str, str]]:
+    """The newest cases of the units the actor oversees (placeholder for the overview)."""
+    if not can(actor, Action.LIST_CASES):
+        raise AccessDenied()
+    now = now or utcnow()
+    stmt = (
+        select(Case, Unit.name, User.name)
+        .join(Unit, Unit.id == Case.unit_id)
+        .outerjoin(User, User.id == Case.responsible_user_id)
+        .where(Case.organisation_id == actor.organisation_id)
+        .order_by(Case.reported_at.desc())
+        .limit(limit)
+    )
+    if not actor.is_organiser:
+        stmt = stmt.where(Case.unit_id.in_(sorted(actor.principal_units)))
+    return _rows(stmt, now)
+
+
+def list_delegated(actor: Actor, *, now: datetime | None = None) -> list[dict[str, str]]:
+    """Cases actively delegated to the actor: "Mina ärenden"."""
+    if not can(actor, Action.MY_CASES):
+        raise AccessDenied()
+    now = now or utcnow()
+    stmt = (
+        select(Case, Unit.name, User.name)
+        .join(Unit, Unit.id == Case.unit_id)
+        .join(Delegation, Delegation.case_id == Case.id)
+        .outerjoin(User, User.id == Case.responsible_user_id)
+        .where(
+            Delegation.investigator_user_id == actor.user_id,
+            Delegation.withdrawn_at.is_(None),
+            Case.organisation_id == actor.organisation_id,
+        )
+        .order_by(Case.reported_at.desc())
+    )
+    return _rows(stmt, now)

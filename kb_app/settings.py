@@ -1,0 +1,119 @@
+"""Every setting of Värna, read once from environment variables (prefix KB_).
+
+The README lists each variable; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on", "ja"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:  # a misconfiguration must be loud and clear
+        raise SystemExit(f"{name} måste vara ett heltal, fick {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    redis_url: str | None
+    public_url: str
+    port: int
+    secret_key: str
+    session_idle_minutes: int
+    session_max_hours: int
+    smtp_host: str | None
+    smtp_port: int
+    smtp_user: str | None
+    smtp_password: str | None
+    smtp_security: str  # "none", "starttls" or "tls"
+    smtp_sender: str
+    scheduler: bool
+    timezone: str = "Europe/Stockholm"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def public_origin(self) -> str:
+        parts = urlsplit(self.public_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
+
+    @property
+    def smtp_configured(self) -> bool:
+        return bool(self.smtp_host)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _secret_key(data_dir: Path) -> str:
+    configured = os.environ.get("KB_SECRET_KEY", "").strip()
+    if configured:
+        return configured
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    data_dir = Path(os.environ.get("KB_DATA_DIR", str(REPO_ROOT / "data"))).resolve()
+    port = _int("KB_PORT", 3000)
+    database_url = (
+        os.environ.get("KB_DATABASE_URL", "").strip() or f"sqlite:///{data_dir / 'kb.db'}"
+    )
+    security = os.environ.get("KB_SMTP_SECURITY", "starttls").strip().lower() or "starttls"
+    if security not in {"none", "starttls", "tls"}:
+        raise SystemExit("KB_SMTP_SECURITY måste vara none, starttls eller tls")
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        redis_url=os.environ.get("KB_REDIS_URL", "").strip() or None,
+        public_url=(
+            os.environ.get("KB_PUBLIC_URL", "").strip() or f"http://localhost:{port}"
+        ).rstrip("/"),
+        port=port,
+        secret_key=_secret_key(data_dir),
+        session_idle_minutes=_int("KB_SESSION_IDLE_MINUTES", 30),
+        session_max_hours=_int("KB_SESSION_MAX_HOURS", 12),
+        smtp_host=os.environ.get("KB_SMTP_HOST", "").strip() or None,
+        smtp_port=_int("KB_SMTP_PORT", 587),
+        smtp_user=os.environ.get("KB_SMTP_USER", "").strip() or None,
+        smtp_password=os.environ.get("KB_SMTP_PASSWORD") or None,
+        smtp_security=security,
+        smtp_sender=os.environ.get("KB_SMTP_SENDER", "").strip() or "varna@localhost",
+        scheduler=_bool(os.environ.get("KB_SCHEDULER"), True),
+    )
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment)."""
+    get_settings.cache_clear()

@@ -1,0 +1,116 @@
+"""The base state: who is asking, resolved from the HttpOnly session cookie.
+
+The cookie of the websocket handshake is readable here as
+``self.router.headers.cookie`` and is never sent to the browser. Every handler that
+touches data calls ``self.actor()`` and asks ``domain.access``; nothing is
+trusted from the client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from http.cookies import CookieError, SimpleCookie
+
+import reflex as rx
+
+from kb_app.domain.access import Actor, Page, may_use_page, start_page
+from kb_app.domain.vocab import ROLE_LABELS, Role
+from kb_app.services import auth
+
+log = logging.getLogger("kb_app")
+
+SESSION_COOKIE = "kb_session"
+
+
+def cookie_value(header: str, name: str) -> str | None:
+    jar = SimpleCookie()
+    try:
+        jar.load(header or "")
+    except CookieError:
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel else None
+
+
+class AppState(rx.State):
+    """Shared by every page: the signed-in user's name and navigation."""
+
+    user_name: str = ""
+    user_role_label: str = ""
+    nav_overview: bool = False
+    nav_my_cases: bool = False
+    nav_statistics: bool = False
+    nav_admin: bool = False
+    nav_settings: bool = False
+    # "loading" until the page's on_load has decided; then "ok" or "forbidden"
+    page_status: str = "loading"
+    error_message: str = ""
+
+    async def actor(self) -> Actor | None:
+        token = cookie_value(self.router.headers.cookie, SESSION_COOKIE)
+        if not token:
+            return None
+        return await asyncio.to_thread(auth.resolve_session, token)
+
+    def _show_user(self, actor: Actor) -> None:
+        self.user_name = actor.name
+        roles = [ROLE_LABELS[r] for r in Role if r in actor.roles]
+        self.user_role_label = ", ".join(roles)
+        self.nav_overview = may_use_page(actor, Page.OVERVIEW)
+        self.nav_my_cases = actor.has(Role.INVESTIGATOR) or actor.is_principal
+        self.nav_statistics = may_use_page(actor, Page.STATISTICS)
+        self.nav_admin = may_use_page(actor, Page.ADMIN)
+        self.nav_settings = may_use_page(actor, Page.SETTINGS)
+
+    async def guard(self, page: Page | None) -> tuple[Actor | None, list]:
+        """Resolve the user for a page load.
+
+        Returns the actor when the page may be shown, else None with the events
+        to return (a redirect to login, or nothing when the page shows
+        "saknar behörighet").
+        """
+        self.page_status = "loading"
+        actor = await self.actor()
+        if actor is None:
+            self.user_name = ""
+            return None, [rx.redirect("/logga-in")]
+        self._show_user(actor)
+        if page is not None and not may_use_page(actor, page):
+            self.page_status = "forbidden"
+            log.info("user %s denied page %s", actor.user_id, page)
+            return None, []
+        self.page_status = "ok"
+        return actor, []
+
+    def fail(self, exc: BaseException) -> None:
+        """An unexpected error: log it with an id, show the user a short message."""
+        error_id = uuid.uuid4().hex[:8]
+        log.exception("error %s", error_id, exc_info=exc)
+        self.error_message = (
+            f"Något gick fel (fel-id {error_id}). Försök igen eller kontakta administratören."
+        )
+
+
+class LoginState(AppState):
+    """The login page: shows the outcome of the last form post."""
+
+    login_error: str = ""
+    login_info: str = ""
+    prefill_email: str = ""
+
+    @rx.event
+    async def load(self):
+        params = self.router.url.query_parameters
+        code = params.get("fel", "")
+        self.login_error = {
+            "fel": auth.MSG_BAD_LOGIN,
+            "last": auth.MSG_LOCKED,
+        }.get(code, "")
+        self.login_info = "Du är utloggad." if params.get("utloggad") else ""
+        self.prefill_email = cookie_value(self.router.headers.cookie, "kb_login_email") or ""
+        if not code:
+            actor = await self.actor()
+            if actor is not None:
+                return rx.redirect(start_page(actor))

@@ -1,0 +1,29 @@
+"""Reflex configuration. Every value comes from kb_app.settings (KB_* variables)."""
+
+import os
+
+import reflex as rx
+
+from kb_app.settings import get_settings
+
+_s = get_settings()
+
+config = rx.Config(
+    app_name="kb_app",
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    frontend_port=_s.port,
+    backend_port=_s.port,
+    redis_url=_s.redis_url,
+    # Only our own origin may open the websocket (never "*").
+    cors_allowed_origins=sorted(
+        {_s.public_origin, f"http://localhost:{_s.port}", f"http://127.0.0.1:{_s.port}"}
+    ),
+    plugins=[
+        rx.plugins.RadixThemesPlugin(
+            theme=rx.theme(accent_color="teal", gray_color="slate", radius="medium", scaling="100%")
+        )
+    ],
+    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+    env_file=os.environ.get("KB_ENV_FILE") or None,
+)

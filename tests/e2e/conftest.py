@@ -1,0 +1,176 @@
+"""The production build served by ``reflex run --env prod --single-port`` on a free
+port, against its own SQLite database with the demo data, driven by Playwright in
+Debian's chromium. One server for the whole session."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("KB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+ARTIFACTS = REPO / "test-artifacts"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+class AppServer:
+    def __init__(self, base_url: str, env: dict, proc: subprocess.Popen, data_dir: Path):
+        self.base_url = base_url
+        self.env = env
+        self.proc = proc
+        self.data_dir = data_dir
+
+    def cli(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
+        """Run ``kb-app`` against the server's database."""
+        return subprocess.run(
+            [sys.executable, "-m", "kb_app.cli", *args],
+            env=self.env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            input=input,
+            timeout=120,
+        )
+
+
+def _wait_ready(url: str, proc: subprocess.Popen, log: Path, timeout: float = 600) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"servern avslutades:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(url + "/logga-in", timeout=2) as r:
+                if r.status == 200:
+                    with urllib.request.urlopen(url + "/ping", timeout=2):
+                        return
+        except OSError:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"servern startade inte inom {timeout} s:\n{log.read_text()[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def app_server():
+    data_dir = Path(tempfile.mkdtemp(prefix="kb-e2e-"))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "KB_DATA_DIR": str(data_dir),
+        "KB_DATABASE_URL": f"sqlite:///{data_dir}/kb.db",
+        "KB_PORT": str(port),
+        "KB_PUBLIC_URL": base,
+        "KB_SCHEDULER": os.environ.get("KB_E2E_SCHEDULER", "off"),
+        "KB_SECRET_KEY": "e2e-secret",
+        "REFLEX_USE_SYSTEM_BUN": "1",
+        "REFLEX_CHECK_LATEST_VERSION": "false",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "PATH": f"{REPO / '.tools/node_modules/.bin'}:{Path(sys.executable).parent}:{os.environ['PATH']}",
+    }
+    for var in ["KB_SMTP_HOST", "KB_REDIS_URL", "KB_TEST_DATABASE_URL"]:
+        env.pop(var, None)
+    for args in (["migrate"], ["seed-demo"]):
+        r = subprocess.run(
+            [sys.executable, "-m", "kb_app.cli", *args],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+        )
+        assert r.returncode == 0, r.stderr
+    log = data_dir / "server.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "reflex",
+                "run",
+                "--env",
+                "prod",
+                "--single-port",
+                "--frontend-port",
+                str(port),
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_ready(base, proc, log)
+        yield AppServer(base, env, proc, data_dir)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def context(browser, request):
+    ctx = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="sv-SE", timezone_id="Europe/Stockholm"
+    )
+    ctx.set_default_timeout(15000)
+    yield ctx
+    if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
+        ARTIFACTS.mkdir(exist_ok=True)
+        for i, pg in enumerate(ctx.pages):
+            pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{i}.png"), full_page=True)
+    ctx.close()
+
+
+@pytest.fixture
+def page(context):
+    return context.new_page()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, "rep_" + rep.when, rep)
+
+
+def login(page, base_url: str, email: str, password: str = "varna-demo-2026") -> None:
+    page.goto(base_url + "/logga-in")
+    page.get_by_label("E-postadress").fill(email)
+    page.get_by_label("Lösenord").fill(password)
+    page.get_by_role("button", name="Logga in").click()

@@ -1,0 +1,57 @@
+"""Each demo role logs in through the browser and lands on its own page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import login
+
+ROLES = [
+    ("huvudman@exempelkommun.se", "/oversikt", "Översikt"),
+    ("rektor@exempelkommun.se", "/oversikt", "Översikt"),
+    ("utredare@exempelkommun.se", "/mina-arenden", "Mina ärenden"),
+    ("admin@exempelkommun.se", "/admin", "Administration"),
+]
+
+
+@pytest.mark.parametrize(("email", "path", "heading"), ROLES)
+def test_role_lands_on_its_start_page(app_server, page, email, path, heading):
+    login(page, app_server.base_url, email)
+    expect(page).to_have_url(re.compile(re.escape(path) + r"/?$"))
+    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+
+
+def test_overview_lists_cases_for_organiser(app_server, page):
+    login(page, app_server.base_url, "huvudman@exempelkommun.se")
+    expect(page.get_by_role("link", name=re.compile(r"KB-20\d\d-\d{4}")).first).to_be_visible()
+
+
+def test_wrong_password_shows_swedish_error_and_keeps_email(app_server, page):
+    login(page, app_server.base_url, "rektor@exempelkommun.se", "fel-losenord")
+    expect(page.get_by_role("alert")).to_contain_text("Fel e-postadress eller lösenord.")
+    expect(page.get_by_label("E-postadress")).to_have_value("rektor@exempelkommun.se")
+
+
+def test_investigator_cannot_use_overview(app_server, page):
+    login(page, app_server.base_url, "utredare@exempelkommun.se")
+    expect(page).to_have_url(re.compile(r"/mina-arenden/?$"))
+    page.goto(app_server.base_url + "/oversikt")
+    expect(page.get_by_text("Du saknar behörighet")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(r"KB-20\d\d-\d{4}"))).to_have_count(0)
+
+
+def test_anonymous_is_sent_to_login(app_server, page):
+    page.goto(app_server.base_url + "/oversikt")
+    expect(page).to_have_url(re.compile(r"/logga-in/?$"))
+
+
+def test_logout_ends_the_session(app_server, page):
+    login(page, app_server.base_url, "rektor@exempelkommun.se")
+    expect(page).to_have_url(re.compile(r"/oversikt/?$"))
+    page.get_by_role("button", name="Logga ut").click()
+    expect(page.get_by_text("Du är utloggad.")).to_be_visible()
+    page.goto(app_server.base_url + "/oversikt")
+    expect(page).to_have_url(re.compile(r"/logga-in/?$"))

@@ -1,0 +1,69 @@
+from datetime import timedelta
+
+import pytest
+
+from kb_app.services import auth
+from tests.helpers import actor_for
+
+
+def test_login_ok_and_session_resolves(demo, now):
+    r = auth.login("Rektor@Exempelkommun.se ", "varna-demo-2026", now=now)
+    assert r.ok and r.token
+    actor = auth.resolve_session(r.token, now=now + timedelta(minutes=1))
+    assert actor is not None and actor.email == "rektor@exempelkommun.se" and actor.is_principal
+
+
+def test_wrong_password_and_unknown_email_answer_alike(demo, now):
+    a = auth.login("rektor@exempelkommun.se", "fel-fel-fel", now=now)
+    b = auth.login("ingen@exempelkommun.se", "fel-fel-fel", now=now)
+    assert not a.ok and not b.ok
+    assert a.message == b.message == auth.MSG_BAD_LOGIN
+
+
+def test_lockout_after_ten_failures_for_fifteen_minutes(demo, now):
+    for i in range(9):
+        assert (
+            auth.login("rektor@exempelkommun.se", "fel", now=now + timedelta(seconds=i)).message
+            == auth.MSG_BAD_LOGIN
+        )
+    assert (
+        auth.login("rektor@exempelkommun.se", "fel", now=now + timedelta(seconds=9)).message
+        == auth.MSG_LOCKED
+    )
+    # Even the right password is refused while locked.
+    locked = auth.login(
+        "rektor@exempelkommun.se", "varna-demo-2026", now=now + timedelta(minutes=10)
+    )
+    assert not locked.ok and locked.message == auth.MSG_LOCKED
+    assert auth.login(
+        "rektor@exempelkommun.se", "varna-demo-2026", now=now + timedelta(minutes=16)
+    ).ok
+
+
+def test_idle_and_absolute_timeouts(demo, now):
+    token = auth.login("rektor@exempelkommun.se", "varna-demo-2026", now=now).token
+    assert auth.resolve_session(token, now=now + timedelta(minutes=31)) is None
+    token = auth.login("rektor@exempelkommun.se", "varna-demo-2026", now=now).token
+    t = now
+    for _ in range(26):  # active every 29 minutes for 12.5 hours
+        t += timedelta(minutes=29)
+        result = auth.resolve_session(token, now=t)
+    assert result is None
+
+
+def test_logout_revokes(demo, now):
+    token = auth.login("rektor@exempelkommun.se", "varna-demo-2026", now=now).token
+    auth.logout(token, now=now)
+    assert auth.resolve_session(token, now=now) is None
+
+
+@pytest.mark.parametrize(
+    ("pw", "ok"), [("1234567", False), ("12345678", True), ("x" * 128, True), ("x" * 129, False)]
+)
+def test_password_lengths(pw, ok):
+    assert (auth.password_problem(pw) is None) == ok
+
+
+def test_actor_roles(demo):
+    assert actor_for("huvudman@exempelkommun.se").is_organiser
+    assert len(actor_for("rektor@exempelkommun.se").principal_units) == 2

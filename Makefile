@@ -17,7 +17,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export REFLEX_TELEMETRY_ENABLED := false
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run setup test lint bench migrate seed clean e2e-build
+.PHONY: run serve setup test lint bench migrate seed clean
 
 $(UV):
 	@echo "==> Installerar uv i $(TOOLS)/uv"
@@ -42,7 +42,10 @@ migrate: setup
 seed: setup
 	$(BIN)/kb-app seed-demo
 
-run: seed
+run: seed serve
+
+# Serve the production build on one port (no set-up, no demo data): used by run and the Dockerfile.
+serve:
 	@echo ""
 	@echo "==> Värna startar på http://localhost:$(KB_PORT) (första starten bygger webbgränssnittet, någon minut)"
 	KB_PORT=$(KB_PORT) $(BIN)/reflex run --env prod --single-port --frontend-port $(KB_PORT) --backend-host 0.0.0.0

@@ -7,6 +7,7 @@ the HTTP login route runs them in Starlette's thread pool.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -58,7 +59,12 @@ def hash_password(password: str) -> str:
 
 
 def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    """Keyed hash (HMAC-SHA256 with KB_SECRET_KEY) of a secret token for storage.
+
+    The database never holds a usable session or link token; changing the secret
+    key invalidates every session and every stored one-time link."""
+    key = get_settings().secret_key.encode("utf-8")
+    return hmac.new(key, token.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)

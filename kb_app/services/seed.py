@@ -6,13 +6,14 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 
 from kb_app.db import session_scope
 from kb_app.dbtypes import utcnow
 from kb_app.domain import deadlines
+from kb_app.domain.fmt import TZ
 from kb_app.domain.process import STEP_ORDER, EventKind, Step, next_step
 from kb_app.domain.vocab import GROUND_CODES, KIND_CODES, Role, UnitKind, to_mask
 from kb_app.models import (
@@ -192,6 +193,24 @@ FINDINGS = [
 ]
 
 
+SPAN = {
+    Step.REPORTED: (0, 4),
+    Step.RECEIVED: (2, 8),
+    Step.INVESTIGATION_STARTED: (4, 15),
+    Step.INVESTIGATED: (10, 25),
+    Step.MEASURES_DECIDED: (15, 40),
+    Step.FOLLOWED_UP: (35, 70),
+    Step.CLOSED: (45, 330),
+}
+
+
+def _working_hours(day: datetime, now: datetime, rng: random.Random) -> datetime:
+    """A time between 07:30 and 16:00 Swedish time on ``day`` (never after ``now``)."""
+    local = day.astimezone(TZ).replace(hour=7, minute=30, second=0, microsecond=0)
+    at = (local + timedelta(minutes=rng.randint(0, 510))).astimezone(UTC)
+    return min(at, now - timedelta(minutes=rng.randint(20, 90)))
+
+
 def _bdays_later(at: datetime, rng: random.Random, lo: int, hi: int) -> datetime:
     d = deadlines.add_working_days(at.date(), rng.randint(lo, hi))
     return datetime(
@@ -263,7 +282,13 @@ def seed_demo(
         targets += [Step.CLOSED] * max(0, cases - len(targets))
         targets = targets[:cases]
         rng.shuffle(targets)
-        for i, target in enumerate(targets):
+        # Open cases are recent; closed ones spread over the past months. References are
+        # handed out in the order the cases were reported, as in real life.
+        planned = sorted(
+            (_working_hours(now - timedelta(days=rng.randint(*SPAN[t])), now, rng), t)
+            for t in targets
+        )
+        for i, (reported_at, target) in enumerate(planned):
             unit = unit_list[i % len(unit_list)] if i % 5 else unit_list[1]
             _seed_case(
                 s,
@@ -274,6 +299,7 @@ def seed_demo(
                 principal_of[unit.id],
                 investigator,
                 target,
+                reported_at,
                 now,
                 i,
             )
@@ -290,22 +316,10 @@ def _seed_case(
     principal: User,
     investigator: User,
     target: Step,
+    reported_at: datetime,
     now: datetime,
     i: int,
 ) -> None:
-    # Open cases are recent; closed ones are spread over the past months.
-    span = {
-        Step.REPORTED: (0, 4),
-        Step.RECEIVED: (2, 8),
-        Step.INVESTIGATION_STARTED: (4, 15),
-        Step.INVESTIGATED: (10, 25),
-        Step.MEASURES_DECIDED: (15, 40),
-        Step.FOLLOWED_UP: (35, 70),
-        Step.CLOSED: (45, 330),
-    }[target]
-    reported_at = now - timedelta(
-        days=rng.randint(*span), hours=rng.randint(0, 8), minutes=rng.randint(0, 59)
-    )
     sc = rng.choice(unit_classes)
     subj = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
     place, story = STORIES[i % len(STORIES)]

@@ -5,14 +5,18 @@ from __future__ import annotations
 import reflex as rx
 
 from kb_app import api
-from kb_app.pages.admin import admin_page, start_page
+from kb_app.errors import backend_exception_handler, configure_logging
+from kb_app.pages.admin import admin_page, not_found_page, start_page
 from kb_app.pages.lists import my_cases_page, overview_page
 from kb_app.pages.login import login_page
 from kb_app.state.admin import AdminState, StartState
 from kb_app.state.base import LoginState
 from kb_app.state.cases import MyCasesState, OverviewState
 
+configure_logging()
+
 app = rx.App(
+    backend_exception_handler=backend_exception_handler,
     html_lang="sv",
     theme=None,
     stylesheets=["/kb.css"],
@@ -27,3 +31,4 @@ app.add_page(
     my_cases_page, route="/mina-arenden", title="Mina ärenden · Värna", on_load=MyCasesState.load
 )
 app.add_page(admin_page, route="/admin", title="Administration · Värna", on_load=AdminState.load)
+app.add_page(not_found_page, route="404", title="Sidan finns inte · Värna")

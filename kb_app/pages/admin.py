@@ -47,3 +47,26 @@ def admin_page() -> rx.Component:
 
 def start_page() -> rx.Component:
     return rx.box(loading_view())
+
+
+def not_found_page() -> rx.Component:
+    from kb_app.components.layout import public_frame
+
+    return public_frame(
+        rx.card(
+            rx.vstack(
+                rx.icon("search-x", size=28, color=rx.color("gray", 10)),
+                rx.heading("Sidan finns inte", size="5"),
+                rx.text(
+                    "Adressen kan vara felskriven, eller så har sidan flyttats.",
+                    color=rx.color("gray", 11),
+                    align="center",
+                ),
+                rx.link("Till startsidan", href="/"),
+                align="center",
+                spacing="3",
+            ),
+            size="3",
+        ),
+        max_width="28rem",
+    )

@@ -55,3 +55,8 @@ def test_logout_ends_the_session(app_server, page):
     expect(page.get_by_text("Du är utloggad.")).to_be_visible()
     page.goto(app_server.base_url + "/oversikt")
     expect(page).to_have_url(re.compile(r"/logga-in/?$"))
+
+
+def test_unknown_page_is_swedish_404(app_server, page):
+    page.goto(app_server.base_url + "/finns-inte")
+    expect(page.get_by_role("heading", name="Sidan finns inte")).to_be_visible()

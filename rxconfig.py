@@ -24,6 +24,6 @@ config = rx.Config(
             theme=rx.theme(accent_color="teal", gray_color="slate", radius="medium", scaling="100%")
         )
     ],
-    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+    disable_plugins=[rx.plugins.SitemapPlugin],
     env_file=os.environ.get("KB_ENV_FILE") or None,
 )

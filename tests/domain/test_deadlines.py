@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kb_app.domain import deadlines
@@ -60,6 +60,7 @@ def test_zero_days_is_the_end_of_the_same_day():
     assert due_local(local(2026, 11, 24), 0).date() == date(2026, 11, 24)
 
 
+@settings(deadline=None)  # the first call loads the holiday tables
 @given(
     st.dates(min_value=date(2025, 1, 1), max_value=date(2030, 12, 31)),
     st.integers(min_value=1, max_value=40),
@@ -94,3 +95,18 @@ def test_escalation_counts_holidays_too():
     assert deadlines.reminder_levels_due(due, local(2027, 1, 5, 23, 58), 5) == [1, 2]
     assert deadlines.reminder_levels_due(due, local(2027, 1, 6, 0, 1), 5) == [1, 2, 3]
     assert deadlines.reminder_levels_due(due, local(2026, 12, 30, 0, 1), 5) == [1, 2]
+
+
+@settings(deadline=None)  # the first call loads the holiday tables
+@given(
+    st.dates(min_value=date(2026, 1, 1), max_value=date(2028, 12, 31)),
+    st.integers(min_value=0, max_value=30 * 24 * 60),
+    st.integers(min_value=0, max_value=30 * 24 * 60),
+    st.integers(min_value=1, max_value=15),
+)
+def test_reminder_levels_only_grow_as_time_passes(start, a, b, escalate):
+    due = deadlines.due_at(datetime(start.year, start.month, start.day, 9, tzinfo=TZ), 2)
+    t1, t2 = sorted([due + timedelta(minutes=a - 60), due + timedelta(minutes=b - 60)])
+    first = deadlines.reminder_levels_due(due, t1, escalate)
+    assert set(first) <= set(deadlines.reminder_levels_due(due, t2, escalate))
+    assert first == [] or first[0] == deadlines.REMINDER

@@ -331,3 +331,17 @@ def test_my_account_toggles_the_digest(world):
     assert org_settings.my_account(actor)["daily_digest"] is False
     org_settings.set_daily_digest(actor, True)
     assert org_settings.my_account(actor)["daily_digest"] is True
+
+
+def test_without_an_active_responsible_the_principals_are_reminded(world, smtp_server):
+    w = world
+    from sqlalchemy import update
+
+    from kb_app.db import session_scope
+    from kb_app.models import User
+
+    late_case(w, responsible_id=w.investigator_id)
+    with session_scope() as s:
+        s.execute(update(User).where(User.id == w.investigator_id).values(active=False))
+    sweep_and_send(local(2026, 11, 26, 8, 0))
+    assert [m["to"] for m in smtp_server.messages] == [[w.emails["principal"]]]

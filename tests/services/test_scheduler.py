@@ -228,3 +228,32 @@ def test_scheduler_off_starts_nothing(monkeypatch):
             return "ran"
 
     assert asyncio.run(run()) == "ran"
+
+
+def test_mail_queued_by_the_sweep_is_sent_at_once(engine, monkeypatch):
+    """The sweep kicks the sender: a reminder does not wait for the next outbox round."""
+    w = make_world(utcnow())
+    server = SmtpServer(free_port()).start()
+    point_smtp_at(monkeypatch, server.port)
+
+    async def scenario():
+        runner = scheduler.JobRunner(holder="solo", outbox_seconds=3600)
+        await runner.start()
+        for _ in range(100):  # the start-up sweep and first outbox round are done
+            if runner.runs[scheduler.JOB_OUTBOX] >= 1 and runner.runs[scheduler.JOB_REMINDERS]:
+                break
+            await asyncio.sleep(0.1)
+        assert server.messages == []
+        await asyncio.to_thread(_late_case, w)
+        runner.kick(scheduler.JOB_REMINDERS)  # as the 15-minute trigger would
+        for _ in range(300):
+            if len(server.messages) >= 3:
+                break
+            await asyncio.sleep(0.1)
+        await runner.stop()
+
+    try:
+        asyncio.run(scenario())
+        assert len(server.messages) == 3
+    finally:
+        server.stop()

@@ -34,7 +34,7 @@ from kb_app.domain import deadlines
 from kb_app.domain.fmt import TZ, sv_date
 from kb_app.domain.process import STEP_LABELS, EventKind, Step, next_step
 from kb_app.domain.vocab import Role
-from kb_app.models import Case, Reminder, RoleAssignment, Unit, User
+from kb_app.models import Case, Outbox, Reminder, RoleAssignment, Unit, User
 from kb_app.services import changes, outbox
 from kb_app.services.limits import escalate_after
 from kb_app.services.timeline import append_event
@@ -331,6 +331,14 @@ def send_digests(now: datetime | None = None) -> int:
         return 0
     with read_scope() as s:
         users = list(s.exec(select(User).where(User.daily_digest, User.active)))
+        # Leave out those who already have today's digest (the sweep runs every 15 min).
+        keys = {digest_key(u.id, now): u for u in users}
+        sent_today = (
+            set(s.exec(select(Outbox.dedupe_key).where(Outbox.dedupe_key.in_(list(keys)))))
+            if keys
+            else set()
+        )
+        users = [u for key, u in keys.items() if key not in sent_today]
         if not users:
             return 0
         by_id = {u.id: u for u in users}

@@ -147,6 +147,38 @@ def _settings(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cfg_scheduler(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--once",
+        action="store_true",
+        help="Kör varje jobb en gång nu och avsluta (säkert även när en schemaläggare redan kör).",
+    )
+
+
+@command(
+    "scheduler",
+    "Kör bakgrundsjobben (utskick, påminnelser, daglig sammanfattning) i den här processen. "
+    "Använd med KB_SCHEDULER=off i webbprocesserna.",
+    _cfg_scheduler,
+)
+def _scheduler(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+
+    from kb_app.services import scheduler
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    if args.once:
+        print(scheduler.run_once())
+        return 0
+    print("Schemaläggaren kör. Avsluta med Ctrl+C.", flush=True)
+    asyncio.run(scheduler.run_forever())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kb-app", description="Värna: kommandon för drift.")
     sub = parser.add_subparsers(dest="cmd", required=True)

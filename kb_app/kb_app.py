@@ -9,9 +9,14 @@ from kb_app.errors import backend_exception_handler, configure_logging
 from kb_app.pages.admin import admin_page, not_found_page, start_page
 from kb_app.pages.lists import my_cases_page, overview_page
 from kb_app.pages.login import login_page
+from kb_app.pages.outbox import outbox_page
+from kb_app.pages.settings import account_page, settings_page
+from kb_app.services.scheduler import scheduler_lifespan
 from kb_app.state.admin import AdminState, StartState
 from kb_app.state.base import LoginState
 from kb_app.state.cases import MyCasesState, OverviewState
+from kb_app.state.outbox import OutboxState
+from kb_app.state.settings import AccountState, SettingsState
 
 configure_logging()
 
@@ -31,4 +36,15 @@ app.add_page(
     my_cases_page, route="/mina-arenden", title="Mina ärenden · Värna", on_load=MyCasesState.load
 )
 app.add_page(admin_page, route="/admin", title="Administration · Värna", on_load=AdminState.load)
+app.add_page(outbox_page, route="/admin/utskick", title="Utskick · Värna", on_load=OutboxState.load)
+app.add_page(
+    settings_page, route="/installningar", title="Inställningar · Värna", on_load=SettingsState.load
+)
+app.add_page(
+    account_page, route="/mitt-konto", title="Mitt konto · Värna", on_load=AccountState.load
+)
+
+# Background jobs (outbox, reminders): one scheduler per installation, see
+# services/scheduler.py; KB_SCHEDULER=off disables it in this process.
+app.register_lifespan_task(scheduler_lifespan)
 app.add_page(not_found_page, route="404", title="Sidan finns inte · Värna")

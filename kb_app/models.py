@@ -296,6 +296,29 @@ class Outbox(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     failed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     last_error: str = Field(default="", max_length=1000)
+    # Set by the sender that has claimed the row (next_attempt_at is then its lease),
+    # so two senders never deliver the same row at the same time.
+    claim_token: str | None = Field(default=None, max_length=64)
+    # The organisation whose admins see the row on "Utskick" (from the case or recipient).
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+
+
+class Reminder(SQLModel, table=True):
+    """One reminder level of one due date of one step of a case: written once.
+
+    The unique key (case, step, due date, level) is what makes a reminder happen
+    exactly once, whatever the number of schedulers or restarts.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=200, unique=True)
+    case_id: int = Field(foreign_key="kb_case.id", index=True)
+    step: str = Field(max_length=32)  # the step that is due
+    due_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    level: int  # 1 reminder, 2 second reminder, 3 escalation to the organisers
+    created_at: datetime = _created()
+    # True when a higher level was due at the same sweep, so this one was skipped.
+    superseded: bool = False
 
 
 class OrgSetting(SQLModel, table=True):

@@ -134,3 +134,9 @@ def smtp_server(monkeypatch) -> Iterator[SmtpSink]:
     reset_settings()
     yield sink
     controller.stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: Playwright's sync API keeps an event loop running in this
+    thread for the rest of the session, which async tests after it cannot share."""
+    items.sort(key=lambda item: "/e2e/" in str(item.fspath))

@@ -66,3 +66,35 @@ def due_at(start: datetime, days: int) -> datetime:
     local_start = start.astimezone(TZ).date()
     due = add_working_days(local_start, days)
     return datetime.combine(due, time(23, 59, 59), tzinfo=TZ).astimezone(start.tzinfo or TZ)
+
+
+# Reminder levels for a step that is past its due date (issue 6):
+REMINDER = 1  # to the responsible person, when the step is late
+SECOND_REMINDER = 2  # to the responsible person, SECOND_REMINDER_DAYS working days later
+ESCALATION = 3  # to the organisers, escalate_after working days late
+SECOND_REMINDER_DAYS = 2
+LEVEL_LABELS = {
+    REMINDER: "Påminnelse",
+    SECOND_REMINDER: "Andra påminnelsen",
+    ESCALATION: "Eskalering till huvudman",
+}
+
+
+def reminder_thresholds(due: datetime, escalate_after: int) -> dict[int, datetime]:
+    """When each reminder level falls due: a level fires once ``now`` is past it.
+
+    Level 1 when the step's due date has passed; level 2 and the escalation when
+    the step is that many whole working days late (end of that working day).
+    """
+    return {
+        REMINDER: due,
+        SECOND_REMINDER: due_at(due, SECOND_REMINDER_DAYS),
+        ESCALATION: due_at(due, escalate_after),
+    }
+
+
+def reminder_levels_due(due: datetime, now: datetime, escalate_after: int) -> list[int]:
+    """The reminder levels that have fallen due at ``now``, lowest first."""
+    return sorted(
+        level for level, at in reminder_thresholds(due, escalate_after).items() if now > at
+    )

@@ -1,0 +1,248 @@
+"""Background jobs: APScheduler 3.x (AsyncIOScheduler) in one process per installation.
+
+Started with the app as a Reflex lifespan task (``scheduler_lifespan``), or alone
+with ``kb-app scheduler``; ``KB_SCHEDULER=off`` keeps a web process from starting
+it. Every process that starts it competes for the database lease
+(services/lease.py); only the holder runs jobs, and another process takes over
+within a minute when the holder stops renewing.
+
+Jobs (explicit ids, ``replace_existing``, ``coalesce``, generous misfire grace):
+- ``kb-lease``      every 15 s: take or renew the lease
+- ``kb-outbox``     every 30 s: deliver due mail (services/mailer.py)
+- ``kb-reminders``  every 15 min and once at start (or on taking over the lease):
+                    the reminder sweep and the daily digests (services/reminders.py)
+- ``kb-retention``  nightly: thinning out closed cases (not built yet: logs only)
+
+The jobs' database and SMTP work runs in worker threads; the event loop is never
+blocked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from kb_app.dbtypes import utcnow
+from kb_app.services import lease, mailer, reminders
+from kb_app.settings import get_settings
+
+log = logging.getLogger("kb_app.scheduler")
+
+LEASE_TTL = timedelta(seconds=60)
+LEASE_RENEW_SECONDS = 15
+OUTBOX_SECONDS = 30
+REMINDER_MINUTES = 15
+
+JOB_LEASE = "kb-lease"
+JOB_OUTBOX = "kb-outbox"
+JOB_REMINDERS = "kb-reminders"
+JOB_RETENTION = "kb-retention"
+
+
+def run_outbox(now: datetime) -> mailer.SendSummary:
+    return mailer.send_due(now)
+
+
+def run_reminders(now: datetime) -> tuple[reminders.SweepSummary, int]:
+    """The reminder sweep, then the daily digests. Returns (sweep summary, digests)."""
+    summary = reminders.sweep(now)
+    digests = reminders.send_digests(now)
+    return summary, digests
+
+
+def run_retention(now: datetime) -> None:
+    # Thinning out (gallring) of closed cases after OrgSetting.retention_years is
+    # not built yet; the job exists so its schedule is in place.
+    log.info("retention: not implemented yet, nothing thinned out")
+
+
+def run_once(now: datetime | None = None) -> str:
+    """Every job once, now, in this thread (``kb-app scheduler --once``). Safe beside
+    a running scheduler: each job is idempotent."""
+    now = now or utcnow()
+    sweep, digests = run_reminders(now)
+    sent = run_outbox(now)
+    return f"Påminnelser: {sweep}; dagliga sammanfattningar: {digests}. Utskick: {sent}."
+
+
+def default_holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class JobRunner:
+    """One process's scheduler. Runs jobs only while it holds the lease."""
+
+    def __init__(
+        self,
+        *,
+        holder: str | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        lease_ttl: timedelta = LEASE_TTL,
+        renew_seconds: float = LEASE_RENEW_SECONDS,
+        outbox_seconds: float = OUTBOX_SECONDS,
+        reminder_minutes: float = REMINDER_MINUTES,
+    ):
+        self.holder = holder or default_holder()
+        self.clock = clock
+        self.lease_ttl = lease_ttl
+        self.renew_seconds = renew_seconds
+        self.outbox_seconds = outbox_seconds
+        self.reminder_minutes = reminder_minutes
+        self.leader = False
+        self._lease_until: datetime | None = None
+        self.scheduler: AsyncIOScheduler | None = None
+        self.runs: dict[str, int] = {JOB_OUTBOX: 0, JOB_REMINDERS: 0, JOB_RETENTION: 0}
+
+    # The lease ----------------------------------------------------------------
+
+    def holds_lease(self) -> bool:
+        return self.leader and self._lease_until is not None and self.clock() < self._lease_until
+
+    async def renew(self) -> bool:
+        now = self.clock()
+        try:
+            held = await asyncio.to_thread(lease.acquire, self.holder, now, self.lease_ttl)
+        except Exception:  # the database may be briefly away; try again next time
+            log.exception("scheduler lease: could not reach the database")
+            held = False
+        was = self.leader
+        self.leader = held
+        self._lease_until = now + self.lease_ttl if held else None
+        if held and not was:
+            log.info(
+                "scheduler lease taken by %s: this process runs the background jobs", self.holder
+            )
+            self.kick(JOB_REMINDERS)  # the sweep "at start" also runs on taking over
+        elif was and not held:
+            log.warning("scheduler lease lost by %s: another process runs the jobs", self.holder)
+        return held
+
+    # Jobs ---------------------------------------------------------------------
+
+    def kick(self, job_id: str) -> None:
+        """Run a job as soon as possible."""
+        if self.scheduler is not None and self.scheduler.running:
+            with contextlib.suppress(Exception):
+                self.scheduler.modify_job(job_id, next_run_time=datetime.now(UTC))
+
+    async def _job(self, job_id: str, fn: Callable[[datetime], object]):
+        if not self.holds_lease():
+            return None
+        self.runs[job_id] += 1
+        try:
+            return await asyncio.to_thread(fn, self.clock())
+        except Exception:
+            log.exception("background job %s failed", job_id)
+            return None
+
+    async def outbox_job(self):
+        await self._job(JOB_OUTBOX, run_outbox)
+
+    async def reminder_job(self):
+        result = await self._job(JOB_REMINDERS, run_reminders)
+        if result is not None:
+            summary, digests = result
+            if summary.mails or digests:
+                self.kick(JOB_OUTBOX)  # deliver them now, not in up to 30 s
+
+    async def retention_job(self):
+        await self._job(JOB_RETENTION, run_retention)
+
+    async def start(self) -> None:
+        settings = get_settings()
+        self.scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
+        )
+        await self.renew()
+        start = datetime.now(UTC)
+        self.scheduler.add_job(
+            self.renew,
+            "interval",
+            seconds=self.renew_seconds,
+            id=JOB_LEASE,
+            replace_existing=True,
+            misfire_grace_time=max(int(self.renew_seconds), 1),
+        )
+        self.scheduler.add_job(
+            self.outbox_job,
+            "interval",
+            seconds=self.outbox_seconds,
+            id=JOB_OUTBOX,
+            replace_existing=True,
+            next_run_time=start + timedelta(seconds=2),
+        )
+        self.scheduler.add_job(
+            self.reminder_job,
+            "interval",
+            minutes=self.reminder_minutes,
+            id=JOB_REMINDERS,
+            replace_existing=True,
+            next_run_time=start,  # once at start
+            misfire_grace_time=1800,
+        )
+        self.scheduler.add_job(
+            self.retention_job,
+            CronTrigger(hour=3, minute=30, timezone=settings.timezone),
+            id=JOB_RETENTION,
+            replace_existing=True,
+            misfire_grace_time=6 * 3600,
+        )
+        self.scheduler.start()
+        log.info(
+            "scheduler started (%s, %s)",
+            self.holder,
+            "runs the jobs" if self.leader else "standby: another process holds the lease",
+        )
+
+    async def stop(self) -> None:
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self.leader:
+            self.leader = False
+            try:
+                await asyncio.to_thread(lease.release, self.holder, self.clock())
+            except Exception:
+                log.exception("scheduler lease: could not release")
+        log.info("scheduler stopped (%s)", self.holder)
+
+
+@contextlib.asynccontextmanager
+async def scheduler_lifespan():
+    """The Reflex lifespan task: the scheduler lives as long as the app process."""
+    if not get_settings().scheduler:
+        log.info("KB_SCHEDULER=off: no background jobs in this process")
+        yield
+        return
+    runner = JobRunner()
+    await runner.start()
+    try:
+        yield
+    finally:
+        await runner.stop()
+
+
+async def run_forever(stop: asyncio.Event | None = None, **runner_options) -> None:
+    """``kb-app scheduler``: run the jobs in this process until SIGINT/SIGTERM."""
+    import signal
+
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    runner = JobRunner(**runner_options)
+    await runner.start()
+    try:
+        await stop.wait()
+    finally:
+        await runner.stop()

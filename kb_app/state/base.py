@@ -72,6 +72,7 @@ class AppState(rx.State):
         "saknar behörighet").
         """
         self.page_status = "loading"
+        self.error_message = ""
         actor = await self.actor()
         if actor is None:
             self.user_name = ""

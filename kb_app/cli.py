@@ -43,7 +43,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _print_logins(logins) -> None:
-    print("\nDemo-inloggningar (lösenord för alla: %s):" % logins[0].password)
+    print(f"\nDemo-inloggningar (lösenord för alla: {logins[0].password}):")
     from kb_app.domain.vocab import ROLE_LABELS
 
     for login in logins:

@@ -8,9 +8,13 @@ from kb_app import api
 from kb_app.pages.admin import admin_page, start_page
 from kb_app.pages.lists import my_cases_page, overview_page
 from kb_app.pages.login import login_page
+from kb_app.pages.report import report_page, supplement_page
+from kb_app.pages.report_links import report_links_page
 from kb_app.state.admin import AdminState, StartState
 from kb_app.state.base import LoginState
 from kb_app.state.cases import MyCasesState, OverviewState
+from kb_app.state.report import ReportState, SupplementState
+from kb_app.state.report_links import ReportLinksState
 
 app = rx.App(
     html_lang="sv",
@@ -27,3 +31,22 @@ app.add_page(
     my_cases_page, route="/mina-arenden", title="Mina ärenden · Värna", on_load=MyCasesState.load
 )
 app.add_page(admin_page, route="/admin", title="Administration · Värna", on_load=AdminState.load)
+app.add_page(
+    report_links_page,
+    route="/anmalningslankar",
+    title="Anmälningslänkar · Värna",
+    on_load=ReportLinksState.load,
+)
+# Public pages (no login): the unit's report form and the reporter's supplement link.
+app.add_page(
+    report_page,
+    route="/anmalan/[link_token]",
+    title="Anmäl kränkande behandling · Värna",
+    on_load=ReportState.load,
+)
+app.add_page(
+    supplement_page,
+    route="/komplettering/[supplement_token]",
+    title="Komplettera anmälan · Värna",
+    on_load=SupplementState.load,
+)

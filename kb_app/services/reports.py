@@ -33,12 +33,11 @@ from kb_app.services import changes, limits, references, report_links
 from kb_app.services.auth import token_hash
 from kb_app.services.outbox import case_link, queue_mail
 from kb_app.services.timeline import append_event
+from kb_app.settings import get_settings
 
 log = logging.getLogger("kb_app.reports")
 
-# Abuse limits (per rolling hour)
-REPORTS_PER_LINK_PER_HOUR = 30
-REPORTS_PER_CLIENT_PER_HOUR = 10
+# Abuse limits per rolling hour (reports: settings KB_REPORT_LIMIT_PER_LINK/_CLIENT)
 SUPPLEMENTS_PER_CASE_PER_HOUR = 20
 SUPPLEMENTS_PER_CLIENT_PER_HOUR = 30
 RATE_WINDOW = timedelta(hours=1)
@@ -251,9 +250,10 @@ def _submit(
             if existing.unit_id != unit.id:
                 return SubmitResult(errors={FORM: MSG_TRY_AGAIN})
             return SubmitResult(case_id=existing.id, reference=existing.reference, duplicate=True)
-        rate_keys = {f"report-link:{link.id}": REPORTS_PER_LINK_PER_HOUR}
+        settings = get_settings()
+        rate_keys = {f"report-link:{link.id}": settings.report_limit_per_link}
         if client:
-            rate_keys[f"report-client:{_client_key(client)}"] = REPORTS_PER_CLIENT_PER_HOUR
+            rate_keys[f"report-client:{_client_key(client)}"] = settings.report_limit_per_client
         if _over_limit(s, rate_keys, now):
             log.warning("report rate limit reached for link %s", link.id)
             return SubmitResult(errors={FORM: MSG_RATE_LIMITED})

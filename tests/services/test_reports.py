@@ -4,6 +4,7 @@ idempotency, concurrency, abuse limits, rotation and supplements (real databases
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 from datetime import timedelta
 
@@ -249,7 +250,7 @@ def test_unknown_and_malformed_tokens(demo, now):
 
 
 def test_rate_limit_per_client_address(bjork, now):
-    for i in range(reports.REPORTS_PER_CLIENT_PER_HOUR):
+    for i in range(10):
         assert reports.submit_report(
             bjork, form(), sid(), client="10.9.9.9", now=now + timedelta(minutes=i)
         ).ok
@@ -267,7 +268,7 @@ def test_rate_limit_per_client_address(bjork, now):
 
 
 def test_rate_limit_per_link(bjork, now):
-    for i in range(reports.REPORTS_PER_LINK_PER_HOUR):
+    for i in range(30):
         assert reports.submit_report(
             bjork, form(), sid(), client=f"10.2.{i}.1", now=now + timedelta(seconds=i)
         ).ok
@@ -345,3 +346,16 @@ def test_submit_answers_errors_or_a_case_never_an_exception(bjork, now, data, cl
             case = s.get(Case, result.case_id)
             assert case is not None and 10 <= len(case.description) <= 10_000
             assert "\x00" not in case.description
+
+
+def test_cli_prints_each_units_full_link(demo, capsys, monkeypatch):
+    from kb_app import cli
+    from kb_app.settings import reset_settings
+
+    monkeypatch.setenv("KB_PUBLIC_URL", "https://varna.exempelkommun.se/")
+    reset_settings()
+    assert cli.main(["report-links"]) == 0
+    out = capsys.readouterr().out
+    token = token_of("Björkskolan F–6")
+    assert re.search(rf"Björkskolan F–6 +https://varna\.exempelkommun\.se/anmalan/{token}\n", out)
+    assert out.count("https://varna.exempelkommun.se/anmalan/") == 4

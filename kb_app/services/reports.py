@@ -12,6 +12,7 @@ A retried or double submission (same submission id) returns the case already mad
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import re
 import secrets
@@ -89,8 +90,10 @@ def new_submission_id() -> str:
 
 
 def _client_key(client: str) -> str:
-    # The address is personal data: only a hash is kept, and only for an hour or two.
-    return hashlib.sha256(client.encode("utf-8", "replace")).hexdigest()[:32]
+    # The address is personal data: only a keyed hash is kept (a plain hash of an IPv4
+    # address is easily reversed), and only for an hour or two.
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, client.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:32]
 
 
 def _over_limit(s: Session, limits_by_key: dict[str, int], now: datetime) -> bool:

@@ -112,6 +112,7 @@ class ReportState(AppState):
     _token: str = ""
     _submission_id: str = ""
     _summary: bool = False  # form_error is the "rätta uppgifterna" summary
+    _class_grades: dict[str, str] = {}
 
     # ------------------------------------------------------------ loading
 
@@ -147,6 +148,7 @@ class ReportState(AppState):
         self._token = token
         self.unit_name = target.unit_name
         self.class_options = list(target.classes)
+        self._class_grades = {name.casefold(): grade for name, grade in target.classes.items()}
         self.today = local(utcnow()).date().isoformat()
         self.reference = ""
         self.supplement_link = ""
@@ -177,6 +179,10 @@ class ReportState(AppState):
         row = dict(rows[index])
         row[key] = value[: ROW_FIELDS[key]]
         row[f"e_{key}"] = ""
+        # A class of the unit fills in its grade (the reporter may still change it).
+        grade = self._class_grades.get(row["class_name"].strip().casefold(), "")
+        if key == "class_name" and which == "subjected" and grade and not row.get("grade"):
+            row["grade"] = grade
         rows[index] = row
         setattr(self, which, rows)
         self._drop_summary_when_fixed()
@@ -299,9 +305,11 @@ class ReportState(AppState):
             yield rx.call_script("window.scrollTo(0, 0)")
             return
         if result.link_invalid:
-            self.status = "invalid"
-            self.unit_name = ""
-            self.class_options = []
+            # The link was rotated while they typed: keep the text on screen to copy.
+            self.form_error = (
+                "Länken har slutat gälla medan du skrev, så anmälan kunde inte skickas. "
+                "Kopiera det du har skrivit och be rektor om den nya länken."
+            )
             return
         first = self._show_errors(result.errors)
         self._summary = rules.FORM not in result.errors

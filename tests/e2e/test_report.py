@@ -74,6 +74,7 @@ def expect_values_kept(page, description: str) -> None:
     subjected = page.get_by_role("group", name="Utsatt 1")
     expect(subjected.get_by_label("Namn")).to_have_value("Kalle Zetterkvist")
     expect(subjected.get_by_label("Klass eller avdelning")).to_have_value("4B")
+    expect(subjected.get_by_label("Årskurs")).to_have_value("4")  # from the unit's class
     involved = page.get_by_role("group", name="Inblandad 1")
     expect(involved.get_by_label("Vem är det?")).to_have_value("pupil")
     expect(involved.get_by_label("Namn, om du vet")).to_have_value("Oskar Blomqvist")

@@ -15,6 +15,8 @@ config = rx.Config(
     frontend_port=_s.port,
     backend_port=_s.port,
     redis_url=_s.redis_url,
+    # Behind a reverse proxy, client addresses come from X-Forwarded-For (abuse limits).
+    trusted_proxy_hops=_s.trusted_proxy_hops,
     # Only our own origin may open the websocket (never "*").
     cors_allowed_origins=sorted(
         {_s.public_origin, f"http://localhost:{_s.port}", f"http://127.0.0.1:{_s.port}"}

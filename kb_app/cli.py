@@ -137,6 +137,38 @@ def _create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cfg_report_links(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--skapa-saknade",
+        dest="create_missing",
+        action="store_true",
+        help="Skapa en länk för enheter som saknar en.",
+    )
+
+
+@command(
+    "report-links",
+    "Skriv ut varje enhets anmälningslänk (KB_PUBLIC_URL + /anmalan/<token>).",
+    _cfg_report_links,
+)
+def _report_links(args: argparse.Namespace) -> int:
+    from kb_app.dbtypes import utcnow
+    from kb_app.services import report_links
+
+    rows = report_links.all_links(create_missing=args.create_missing, now=utcnow())
+    if not rows:
+        print("Det finns inga enheter.")
+        return 0
+    width = max(len(unit) for _, unit, _ in rows)
+    org = None
+    for org_name, unit, url in rows:
+        if org_name != org:
+            print(f"{org_name}:")
+            org = org_name
+        print(f"  {unit:<{width}}  {url or '(ingen aktiv länk: kör med --skapa-saknade)'}")
+    return 0
+
+
 @command("settings", "Visa gällande inställningar (utan hemligheter).")
 def _settings(args: argparse.Namespace) -> int:
     s = get_settings()

@@ -10,12 +10,16 @@ from kb_app.pages.admin import admin_page, not_found_page, start_page
 from kb_app.pages.lists import my_cases_page, overview_page
 from kb_app.pages.login import login_page
 from kb_app.pages.outbox import outbox_page
+from kb_app.pages.report import report_page, supplement_page
+from kb_app.pages.report_links import report_links_page
 from kb_app.pages.settings import account_page, settings_page
 from kb_app.services.scheduler import scheduler_lifespan
 from kb_app.state.admin import AdminState, StartState
 from kb_app.state.base import LoginState
 from kb_app.state.cases import MyCasesState, OverviewState
 from kb_app.state.outbox import OutboxState
+from kb_app.state.report import ReportState, SupplementState
+from kb_app.state.report_links import ReportLinksState
 from kb_app.state.settings import AccountState, SettingsState
 
 configure_logging()
@@ -48,3 +52,22 @@ app.add_page(
 # services/scheduler.py; KB_SCHEDULER=off disables it in this process.
 app.register_lifespan_task(scheduler_lifespan)
 app.add_page(not_found_page, route="404", title="Sidan finns inte · Värna")
+app.add_page(
+    report_links_page,
+    route="/anmalningslankar",
+    title="Anmälningslänkar · Värna",
+    on_load=ReportLinksState.load,
+)
+# Public pages (no login): the unit's report form and the reporter's supplement link.
+app.add_page(
+    report_page,
+    route="/anmalan/[link_token]",
+    title="Anmäl kränkande behandling · Värna",
+    on_load=ReportState.load,
+)
+app.add_page(
+    supplement_page,
+    route="/komplettering/[supplement_token]",
+    title="Komplettera anmälan · Värna",
+    on_load=SupplementState.load,
+)

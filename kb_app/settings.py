@@ -48,6 +48,12 @@ class Settings:
     smtp_security: str  # "none", "starttls" or "tls"
     smtp_sender: str
     scheduler: bool
+    # Reverse proxies in front of the app whose X-Forwarded-For is trusted (client
+    # addresses for the report form's abuse limits).
+    trusted_proxy_hops: int = 0
+    # Abuse limits of the public report form, per rolling hour.
+    report_limit_per_link: int = 30
+    report_limit_per_client: int = 10
     timezone: str = "Europe/Stockholm"
     extra: dict = field(default_factory=dict)
 
@@ -111,6 +117,9 @@ def get_settings() -> Settings:
         smtp_security=security,
         smtp_sender=os.environ.get("KB_SMTP_SENDER", "").strip() or "varna@localhost",
         scheduler=_bool(os.environ.get("KB_SCHEDULER"), True),
+        trusted_proxy_hops=_int("KB_TRUSTED_PROXY_HOPS", 0),
+        report_limit_per_link=_int("KB_REPORT_LIMIT_PER_LINK", 30),
+        report_limit_per_client=_int("KB_REPORT_LIMIT_PER_CLIENT", 10),
     )
 
 

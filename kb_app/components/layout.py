@@ -37,6 +37,9 @@ def nav() -> rx.Component:
         rx.cond(AppState.nav_overview, _nav_link("Översikt", "/oversikt", "layout-dashboard")),
         rx.cond(AppState.nav_my_cases, _nav_link("Mina ärenden", "/mina-arenden", "folder-open")),
         rx.cond(AppState.nav_statistics, _nav_link("Statistik", "/statistik", "chart-column")),
+        rx.cond(
+            AppState.nav_report_links, _nav_link("Anmälningslänkar", "/anmalningslankar", "link")
+        ),
         rx.cond(AppState.nav_settings, _nav_link("Inställningar", "/installningar", "settings")),
         rx.cond(AppState.nav_admin, _nav_link("Administration", "/admin", "users")),
         rx.cond(AppState.nav_admin, _nav_link("Utskick", "/admin/utskick", "mail")),

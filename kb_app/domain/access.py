@@ -42,6 +42,7 @@ class Page(StrEnum):
     ADMIN = "admin"
     STATISTICS = "statistics"
     SETTINGS = "settings"
+    REPORT_LINKS = "report_links"
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,7 @@ def may_use_page(actor: Actor | None, page: Page) -> bool:
             Page.ADMIN: Action.ADMINISTER,
             Page.STATISTICS: Action.STATISTICS,
             Page.SETTINGS: Action.SETTINGS,
+            Page.REPORT_LINKS: Action.MANAGE_REPORT_LINKS,
         }[page],
     )
 

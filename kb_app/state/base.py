@@ -44,6 +44,7 @@ class AppState(rx.State):
     nav_statistics: bool = False
     nav_admin: bool = False
     nav_settings: bool = False
+    nav_report_links: bool = False
     # "loading" until the page's on_load has decided; then "ok" or "forbidden"
     page_status: str = "loading"
     error_message: str = ""
@@ -63,6 +64,7 @@ class AppState(rx.State):
         self.nav_statistics = may_use_page(actor, Page.STATISTICS)
         self.nav_admin = may_use_page(actor, Page.ADMIN)
         self.nav_settings = may_use_page(actor, Page.SETTINGS)
+        self.nav_report_links = may_use_page(actor, Page.REPORT_LINKS)
 
     async def guard(self, page: Page | None) -> tuple[Actor | None, list]:
         """Resolve the user for a page load.

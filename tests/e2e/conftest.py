@@ -86,6 +86,9 @@ def app_server():
         "KB_PUBLIC_URL": base,
         "KB_SCHEDULER": os.environ.get("KB_E2E_SCHEDULER", "off"),
         "KB_SECRET_KEY": "e2e-secret",
+        # Every browser test reports from 127.0.0.1: lift the per-address limit
+        # (tests/services cover the limits themselves).
+        "KB_REPORT_LIMIT_PER_CLIENT": "1000",
         "REFLEX_USE_SYSTEM_BUN": "1",
         "REFLEX_CHECK_LATEST_VERSION": "false",
         "REFLEX_TELEMETRY_ENABLED": "false",

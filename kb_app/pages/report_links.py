@@ -1,0 +1,142 @@
+"""``/anmalningslankar``: each unit's report link, to copy or rotate."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from kb_app.components.layout import page_frame
+from kb_app.state.report_links import ReportLinksState as S
+
+
+def _rotate_dialog(row) -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(
+                rx.icon("refresh-cw", size=16),
+                rx.cond(row["url"] != "", "Byt länk", "Skapa länk"),
+                variant="soft",
+                color_scheme="gray",
+                size="3",
+                aria_label=rx.cond(row["url"] != "", "Byt länk för ", "Skapa länk för ")
+                + row["unit"],
+            )
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Byta länk för " + row["unit"] + "?"),
+            rx.alert_dialog.description(
+                "Den nuvarande länken slutar fungera direkt, och personalen behöver få den nya. "
+                "Byt länk om den har hamnat hos fel personer. Anmälningar som redan har kommit "
+                "in påverkas inte.",
+                size="2",
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Avbryt", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(
+                    rx.button("Byt länk", color_scheme="red", on_click=S.rotate(row["unit_id"]))
+                ),
+                spacing="3",
+                justify="end",
+                margin_top="1rem",
+            ),
+            max_width="28rem",
+        ),
+    )
+
+
+def _link_card(row) -> rx.Component:
+    input_id = "link-" + row["unit_id"]
+    return rx.card(
+        rx.vstack(
+            rx.flex(
+                rx.heading(row["unit"], as_="h2", size="4", weight="medium"),
+                rx.spacer(),
+                rx.cond(
+                    row["since"] != "",
+                    rx.text("Gäller sedan " + row["since"], size="2", color=rx.color("gray", 10)),
+                ),
+                align="center",
+                wrap="wrap",
+                spacing="2",
+                width="100%",
+            ),
+            rx.cond(
+                row["url"] != "",
+                rx.vstack(
+                    rx.el.label("Anmälningslänk", html_for=input_id, class_name="kb-label"),
+                    rx.flex(
+                        rx.box(
+                            rx.input(
+                                id=input_id,
+                                value=row["url"],
+                                read_only=True,
+                                size="3",
+                                width="100%",
+                                class_name="kb-mono",
+                            ),
+                            flex="1",
+                            min_width="0",
+                            width="100%",
+                        ),
+                        rx.hstack(
+                            rx.button(
+                                rx.icon("copy", size=16),
+                                "Kopiera",
+                                on_click=[
+                                    rx.set_clipboard(row["url"]),
+                                    rx.toast("Länken är kopierad."),
+                                ],
+                                size="3",
+                                aria_label="Kopiera länken för " + row["unit"],
+                            ),
+                            _rotate_dialog(row),
+                            align="center",
+                            spacing="2",
+                            flex_shrink="0",
+                        ),
+                        spacing="2",
+                        direction=rx.breakpoints(initial="column", md="row"),
+                        align=rx.breakpoints(initial="start", md="center"),
+                        width="100%",
+                    ),
+                    spacing="1",
+                    width="100%",
+                ),
+                rx.hstack(
+                    rx.text("Enheten har ingen aktiv länk.", color=rx.color("gray", 11)),
+                    _rotate_dialog(row),
+                    align="center",
+                    spacing="3",
+                ),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        size="3",
+        width="100%",
+    )
+
+
+def report_links_page() -> rx.Component:
+    return page_frame(
+        "Anmälningslänkar",
+        lambda: rx.vstack(
+            rx.text(
+                "Personalen anmäler kränkande behandling via enhetens länk, utan inloggning. "
+                "Dela länken internt, till exempel på intranätet eller i personalrummet. "
+                "Den som har länken kan skicka in en anmälan men inte läsa några ärenden.",
+                color=rx.color("gray", 11),
+                max_width="50rem",
+            ),
+            rx.cond(
+                S.notice != "",
+                rx.callout(S.notice, icon="check", color_scheme="green", width="100%"),
+            ),
+            rx.cond(
+                S.rows.length() > 0,
+                rx.vstack(rx.foreach(S.rows, _link_card), spacing="3", width="100%"),
+                rx.card(rx.text("Du ansvarar inte för några enheter.", color=rx.color("gray", 11))),
+            ),
+            spacing="4",
+            width="100%",
+        ),
+    )

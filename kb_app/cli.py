@@ -43,7 +43,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _print_logins(logins) -> None:
-    print("\nDemo-inloggningar (lösenord för alla: %s):" % logins[0].password)
+    print(f"\nDemo-inloggningar (lösenord för alla: {logins[0].password}):")
     from kb_app.domain.vocab import ROLE_LABELS
 
     for login in logins:
@@ -145,6 +145,27 @@ def _settings(args: argparse.Namespace) -> int:
     print(f"SMTP:         {s.smtp_host or '(ej konfigurerad: e-post stannar i utkorgen)'}")
     print(f"Schemaläggare: {'på' if s.scheduler else 'av'}")
     return 0
+
+
+def _cfg_audit(p: argparse.ArgumentParser) -> None:
+    p.add_argument("what", choices=["verify"], help="verify: kontrollera varje ärendes hashkedja")
+
+
+@command(
+    "audit",
+    "Granskning: 'audit verify' kontrollerar att ingen händelse i tidslinjerna har ändrats.",
+    _cfg_audit,
+)
+def _audit(args: argparse.Namespace) -> int:
+    from kb_app.services import audit
+
+    result = audit.verify_all()
+    if result.ok:
+        print(f"OK: {result.cases} ärenden och {result.events} händelser kontrollerade.")
+        return 0
+    print(f"FEL: {result.broken.message()}")
+    print(f"({result.cases} ärenden kontrollerade innan felet hittades.)")
+    return 1
 
 
 def main(argv: list[str] | None = None) -> int:

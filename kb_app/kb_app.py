@@ -6,11 +6,15 @@ import reflex as rx
 
 from kb_app import api
 from kb_app.pages.admin import admin_page, start_page
+from kb_app.pages.case import case_file_page, case_page
+from kb_app.pages.invite import set_password_page
 from kb_app.pages.lists import my_cases_page, overview_page
 from kb_app.pages.login import login_page
 from kb_app.state.admin import AdminState, StartState
 from kb_app.state.base import LoginState
+from kb_app.state.case import CaseState
 from kb_app.state.cases import MyCasesState, OverviewState
+from kb_app.state.invite import SetPasswordState
 
 app = rx.App(
     html_lang="sv",
@@ -27,3 +31,16 @@ app.add_page(
     my_cases_page, route="/mina-arenden", title="Mina ärenden · Värna", on_load=MyCasesState.load
 )
 app.add_page(admin_page, route="/admin", title="Administration · Värna", on_load=AdminState.load)
+app.add_page(case_page, route="/arenden/[case_id]", title="Ärende · Värna", on_load=CaseState.load)
+app.add_page(
+    case_file_page,
+    route="/arenden/[case_id]/akt",
+    title="Ärendeakt · Värna",
+    on_load=CaseState.load_file,
+)
+app.add_page(
+    set_password_page,
+    route="/satt-losenord/[token]",
+    title="Välj lösenord · Värna",
+    on_load=SetPasswordState.load,
+)

@@ -35,6 +35,7 @@ from tests.case_helpers import (
     second_investigator,
 )
 from tests.helpers import actor_for
+from tests.state_helpers import state_for
 
 Y, N = True, False
 ROLES = [
@@ -249,29 +250,11 @@ def test_the_matrix_is_the_policy():
 # -- the matrix against the real services and state handlers --------------------
 
 
-def _state_for(token: str | None, path: str):
-    """A fresh Reflex state tree as one browser tab would have it."""
-    from reflex.istate.data import RouterData
-    from reflex.state import State
-
-    import kb_app.kb_app  # noqa: F401  (registers every page and state)
-    from kb_app.state.case import CaseState
-
-    root = State(_reflex_internal_init=True)
-    headers = {"origin": "http://127.0.0.1:3000"}
-    if token:
-        headers["cookie"] = f"kb_session={token}"
-    root.router = RouterData.from_router_data(
-        {"headers": headers, "pathname": path, "asPath": path}
-    )
-    return root, root.get_substate(CaseState.get_full_name().split("."))
-
-
 def _call_handler(spec: Spec, token, path, form: dict | None, *, load_first: bool):
     from kb_app.state.case import CaseState
     from kb_app.state.cases import OverviewState
 
-    root, st = _state_for(token, path)
+    root, st = state_for(token, path)
 
     async def run():
         if spec.handler == "overview":

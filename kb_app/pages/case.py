@@ -69,7 +69,9 @@ def form_error() -> rx.Component:
 
 
 def submit(label: str, icon: str = "check") -> rx.Component:
-    return rx.button(rx.icon(icon, size=16), label, type="submit", size="3")
+    return rx.button(
+        rx.icon(icon, size=16), label, type="submit", size="3", width=["100%", "fit-content"]
+    )
 
 
 def section(title: str, *children, icon: str | None = None, **props) -> rx.Component:
@@ -107,7 +109,9 @@ def kv(label: str, value, extra: rx.Component | None = None) -> rx.Component:
     )
 
 
-def radio(name: str, options: list[tuple[str, str]], *, direction="column") -> rx.Component:
+def radio(
+    name: str, options: list[tuple[str, str]], *, direction="column", default: str | None = None
+) -> rx.Component:
     return rx.radio_group.root(
         rx.flex(
             *[
@@ -128,6 +132,7 @@ def radio(name: str, options: list[tuple[str, str]], *, direction="column") -> r
         ),
         name=name,
         id=name,
+        **({"default_value": default} if default else {}),
     )
 
 
@@ -181,10 +186,6 @@ def header() -> rx.Component:
                 rx.heading(S.head["reference"], size="7", as_="h1"),
                 rx.badge(S.head["step"], color_scheme="teal", variant="soft", size="2"),
                 rx.cond(S.flags["late"], late_badge()),
-                rx.cond(
-                    S.flags["closed"],
-                    rx.badge("Avslutat", color_scheme="gray", variant="surface", size="2"),
-                ),
                 align="center",
                 spacing="3",
                 wrap="wrap",
@@ -362,11 +363,12 @@ def delegate_forms(intro: str) -> rx.Component:
     return rx.vstack(
         rx.text(intro, size="2", color=GRAY),
         rx.segmented_control.root(
-            rx.segmented_control.item("Person i organisationen", value="existing"),
-            rx.segmented_control.item("Bjud in ny person", value="invite"),
+            rx.segmented_control.item("I organisationen", value="existing"),
+            rx.segmented_control.item("Bjud in ny", value="invite"),
             value=S.delegate_mode,
             on_change=S.set_delegate_mode,
             size="2",
+            width="100%",
         ),
         rx.cond(S.delegate_mode == "invite", invite, existing),
         spacing="3",
@@ -389,7 +391,7 @@ def start_form() -> rx.Component:
             on_click=S.start_self,
             size="3",
             variant="soft",
-            width=["100%", "auto"],
+            width=["100%", "fit-content"],
         ),
         rx.divider(),
         rx.heading("Delegera utredningen", size="3", as_="h3"),
@@ -508,6 +510,7 @@ def measure_row(row) -> rx.Component:
                 color_scheme="gray",
                 size="1",
                 on_click=S.remove_measure_row(k),
+                width="fit-content",
             ),
             spacing="2",
             width="100%",
@@ -659,6 +662,7 @@ def reopen_form() -> rx.Component:
                 type="submit",
                 variant="soft",
                 size="2",
+                width="fit-content",
             ),
             spacing="3",
             width="100%",
@@ -811,6 +815,7 @@ def note_section() -> rx.Component:
                             ("supplement", "Komplettering (nya uppgifter)"),
                         ],
                         direction="row",
+                        default="comment",
                     ),
                     field("Text", textarea("text", rows=3), "text"),
                     rx.button(
@@ -910,7 +915,17 @@ def delegation_section() -> rx.Component:
         rx.cond(
             S.flags["can_delegate"],
             rx.box(
-                delegate_forms("Delegera utredningen till en annan person."),
+                rx.cond(
+                    S.delegate_open,
+                    delegate_forms("Delegera utredningen till en annan person."),
+                    rx.button(
+                        rx.icon("user-round-plus", size=16),
+                        "Delegera utredningen",
+                        on_click=S.open_delegate,
+                        variant="soft",
+                        size="2",
+                    ),
+                ),
                 class_name="kb-noprint",
             ),
         ),

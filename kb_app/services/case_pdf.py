@@ -62,6 +62,10 @@ def _styles() -> dict[str, ParagraphStyle]:
         ),
         "label": ParagraphStyle("label", parent=base, fontName=BOLD, textColor=GRAY),
         "bold": ParagraphStyle("bold", parent=base, fontName=BOLD),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=11),
+        "cell_label": ParagraphStyle(
+            "cell_label", parent=base, fontName=BOLD, fontSize=8.5, leading=11, textColor=GRAY
+        ),
     }
 
 
@@ -86,7 +90,9 @@ def _kv_table(rows: list[tuple[str, str]], st) -> Table:
 
 
 def _grid(header: list[str], rows: list[list[str]], widths, st) -> Table:
-    data = [[_p(h, st["label"]) for h in header]] + [[_p(c, st["base"]) for c in r] for r in rows]
+    data = [[_p(h, st["cell_label"]) for h in header]] + [
+        [_p(c, st["cell"]) for c in r] for r in rows
+    ]
     t = Table(data, colWidths=widths, hAlign="LEFT", repeatRows=1)
     t.setStyle(
         TableStyle(
@@ -199,7 +205,7 @@ def render(view: dict) -> bytes:
                 for r in view["promptness"]
             ]
             or [["–", "", "", "", "", ""]],
-            [36 * mm, 24 * mm, 24 * mm, 32 * mm, 24 * mm, 30 * mm],
+            [38 * mm, 26 * mm, 25 * mm, 32 * mm, 27 * mm, 25 * mm],
             st,
         ),
         _p("Tidslinje", st["h2"]),

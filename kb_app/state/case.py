@@ -118,6 +118,7 @@ class CaseState(AppState):
     none_needed: bool = False
     none_reason: str = ""
     delegate_mode: str = "existing"  # or "invite"
+    delegate_open: bool = False  # the delegation form beside a later step
     form_key: int = 0  # bumped after a saved step so the forms start empty
     _next_row: int = 0
 
@@ -128,6 +129,8 @@ class CaseState(AppState):
         self.forbidden_message = ""
         self.notice = ""
         self.errors = {}
+        self.delegate_open = False
+        self.delegate_mode = "existing"
         actor, events = await self.guard(None)
         if actor is None:
             self._clear()
@@ -188,6 +191,7 @@ class CaseState(AppState):
             return None
         self.errors = {}
         self.error_message = ""
+        self.delegate_open = False
         self.form_key += 1
         await self._reload(actor)
         self.notice = notice
@@ -204,6 +208,10 @@ class CaseState(AppState):
         return await self._act(
             case_actions.start_investigation, "Utredningen är påbörjad. Du utreder själv."
         )
+
+    @rx.event
+    def open_delegate(self):
+        self.delegate_open = True
 
     @rx.event
     def set_delegate_mode(self, mode: str | list[str]):

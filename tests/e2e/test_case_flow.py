@@ -161,3 +161,66 @@ def test_full_life_of_a_case(app_server, browser):
     result = app_server.cli("audit", "verify")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("OK")
+
+
+def test_invite_a_new_investigator_then_withdraw(app_server, browser):
+    base = app_server.base_url
+    engine = create_engine(app_server.env["KB_DATABASE_URL"])
+    with engine.connect() as conn:
+        case_id, reference = conn.execute(
+            text(
+                "SELECT c.id, c.reference FROM kb_case c JOIN unit u ON u.id = c.unit_id "
+                "WHERE u.name = 'Björkskolan F–6' AND c.step = 'received' AND c.id NOT IN "
+                "(SELECT case_id FROM delegation) ORDER BY c.id LIMIT 1"
+            )
+        ).one()
+
+    # The principal invites a new person by e-mail; the investigation starts.
+    ctx, page = _open(browser, base, "rektor@exempelkommun.se", f"/arenden/{case_id}")
+    page.get_by_role("radio", name="Bjud in ny").click()
+    page.get_by_label("Namn").fill("Nina Ny")
+    page.get_by_label("E-postadress").fill("nina.ny@exempelkommun.se")
+    page.get_by_role("button", name="Bjud in och delegera").click()
+    expect(page.get_by_role("status")).to_contain_text("Personen är inbjuden")
+    expect(_event(page, "Delegerad", "Karin Berg")).to_contain_text("bjudits in via e-post")
+
+    with engine.connect() as conn:
+        body = conn.execute(
+            text("SELECT body FROM outbox WHERE to_addr = 'nina.ny@exempelkommun.se'")
+        ).scalar_one()
+    engine.dispose()
+    assert reference in body and "Nina" not in body  # no personal data beyond the link
+    link = next(w for w in body.split() if "/satt-losenord/" in w)
+
+    # The invited person sets a password through the link and logs in.
+    ctx2 = browser.new_context(locale="sv-SE", timezone_id="Europe/Stockholm")
+    ctx2.set_default_timeout(20000)
+    inv = ctx2.new_page()
+    inv.goto(link)
+    inv.get_by_label("Nytt lösenord").fill("nina-losen-2026")
+    inv.get_by_label("Upprepa lösenordet").fill("annat-losen-2026")
+    inv.get_by_role("button", name="Spara lösenordet").click()
+    expect(inv.get_by_role("alert")).to_contain_text("Lösenorden är inte likadana.")
+    inv.get_by_label("Nytt lösenord").fill("nina-losen-2026")
+    inv.get_by_label("Upprepa lösenordet").fill("nina-losen-2026")
+    inv.get_by_role("button", name="Spara lösenordet").click()
+    expect(inv.get_by_text("Ditt lösenord är sparat")).to_be_visible()
+    login(inv, base, "nina.ny@exempelkommun.se", "nina-losen-2026")
+    expect(inv).to_have_url(re.compile(r"/mina-arenden/?$"))
+    expect(inv.get_by_role("link", name=re.compile(r"KB-"))).to_have_count(1)
+    inv.get_by_role("link", name=reference).click()
+    expect(inv.get_by_role("heading", name="Registrera utredningen")).to_be_visible()
+    inv.goto(link)  # the link works once
+    expect(inv.get_by_text("Länken fungerar inte")).to_be_visible()
+
+    # The principal withdraws the delegation: the investigator loses the case.
+    page.reload()
+    page.get_by_role("button", name="Återkalla delegeringen").click()
+    expect(page.get_by_role("status")).to_contain_text("Delegeringen är återkallad")
+    expect(_event(page, "Delegering återkallad", "Karin Berg")).to_contain_text("Nina Ny")
+    inv.goto(f"{base}/arenden/{case_id}")
+    expect(inv.get_by_text(DENIED)).to_be_visible()
+    inv.goto(f"{base}/mina-arenden")
+    expect(inv.get_by_text("Inga ärenden är delegerade till dig just nu.")).to_be_visible()
+    ctx2.close()
+    ctx.close()

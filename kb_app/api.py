@@ -1,8 +1,9 @@
-"""Plain HTTP routes beside Reflex's websocket: login and logout.
+"""Plain HTTP routes beside Reflex's websocket: login, logout, setting a first
+password, and the case file as PDF.
 
-They are form posts that set or clear the HttpOnly session cookie and redirect;
-the page load that follows opens a new websocket that carries the cookie.
-Mounted through ``rx.App(api_transformer=...)``.
+The form posts set or clear the HttpOnly session cookie and redirect; the page
+load that follows opens a new websocket that carries the cookie. Mounted through
+``rx.App(api_transformer=...)``.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from urllib.parse import parse_qs, urlencode
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from kb_app.dbtypes import utcnow
 from kb_app.domain.access import start_page
 from kb_app.services import auth
+from kb_app.services.cases import AccessDenied
 from kb_app.settings import get_settings
 
 log = logging.getLogger("kb_app.auth")
@@ -96,10 +99,59 @@ async def logout(request: Request):
     return resp
 
 
+async def set_password(request: Request):
+    """The form of /satt-losenord/<token>: set the first password of an invited user."""
+    from kb_app.services import invites
+
+    if not _same_origin(request):
+        return PlainTextResponse("Ogiltig begäran.", status_code=403)
+    form = await _form(request)
+    token = form.get("token", "")
+    problem = await run_in_threadpool(
+        invites.use_token, token, form.get("password", ""), form.get("password2", "")
+    )
+    if problem is None:
+        log.info("a password was set through an invitation link")
+        return RedirectResponse("/logga-in?" + urlencode({"losenord": "1"}), status_code=303)
+    code = {
+        invites.MSG_INVALID: "ogiltig",
+        invites.MSG_MISMATCH: "olika",
+    }.get(problem, "kort")
+    safe_token = "".join(ch for ch in token if ch.isalnum() or ch in "-_")[:100]
+    return RedirectResponse(
+        f"/satt-losenord/{safe_token}?" + urlencode({"fel": code}), status_code=303
+    )
+
+
+NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
+async def case_pdf(request: Request):
+    """GET /akt/<id>.pdf: the case file (Ärendeakt) for those who may export it."""
+    from kb_app.services import case_actions, case_pdf
+
+    actor = await run_in_threadpool(auth.resolve_session, request.cookies.get(SESSION_COOKIE))
+    raw = request.path_params.get("case_id", "")
+    case_id = int(raw) if raw.isdigit() and len(raw) < 12 else -1
+    try:
+        view = await run_in_threadpool(case_actions.case_file, actor, case_id, now=utcnow())
+    except AccessDenied as exc:
+        return PlainTextResponse(exc.message, status_code=404, headers=NO_STORE)
+    data = await run_in_threadpool(case_pdf.render, view)
+    filename = f"arendeakt-{view['reference']}.pdf"
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={**NO_STORE, "Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
 def routes() -> list[Route]:
     return [
         Route("/auth/login", login, methods=["POST"]),
         Route("/auth/logout", logout, methods=["POST"]),
+        Route("/auth/set-password", set_password, methods=["POST"]),
+        Route("/akt/{case_id}.pdf", case_pdf, methods=["GET"]),
     ]
 
 

@@ -211,6 +211,27 @@ def _scheduler(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cfg_audit(p: argparse.ArgumentParser) -> None:
+    p.add_argument("what", choices=["verify"], help="verify: kontrollera varje ärendes hashkedja")
+
+
+@command(
+    "audit",
+    "Granskning: 'audit verify' kontrollerar att ingen händelse i tidslinjerna har ändrats.",
+    _cfg_audit,
+)
+def _audit(args: argparse.Namespace) -> int:
+    from kb_app.services import audit
+
+    result = audit.verify_all()
+    if result.ok:
+        print(f"OK: {result.cases} ärenden och {result.events} händelser kontrollerade.")
+        return 0
+    print(f"FEL: {result.broken.message()}")
+    print(f"({result.cases} ärenden kontrollerade innan felet hittades.)")
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kb-app", description="Värna: kommandon för drift.")
     sub = parser.add_subparsers(dest="cmd", required=True)

@@ -7,6 +7,8 @@ import reflex as rx
 from kb_app import api
 from kb_app.errors import backend_exception_handler, configure_logging
 from kb_app.pages.admin import admin_page, not_found_page, start_page
+from kb_app.pages.case import case_file_page, case_page
+from kb_app.pages.invite import set_password_page
 from kb_app.pages.lists import my_cases_page, overview_page
 from kb_app.pages.login import login_page
 from kb_app.pages.outbox import outbox_page
@@ -16,7 +18,9 @@ from kb_app.pages.settings import account_page, settings_page
 from kb_app.services.scheduler import scheduler_lifespan
 from kb_app.state.admin import AdminState, StartState
 from kb_app.state.base import LoginState
+from kb_app.state.case import CaseState
 from kb_app.state.cases import MyCasesState, OverviewState
+from kb_app.state.invite import SetPasswordState
 from kb_app.state.outbox import OutboxState
 from kb_app.state.report import ReportState, SupplementState
 from kb_app.state.report_links import ReportLinksState
@@ -70,4 +74,17 @@ app.add_page(
     route="/komplettering/[supplement_token]",
     title="Komplettera anmälan · Värna",
     on_load=SupplementState.load,
+)
+app.add_page(case_page, route="/arenden/[case_id]", title="Ärende · Värna", on_load=CaseState.load)
+app.add_page(
+    case_file_page,
+    route="/arenden/[case_id]/akt",
+    title="Ärendeakt · Värna",
+    on_load=CaseState.load_file,
+)
+app.add_page(
+    set_password_page,
+    route="/satt-losenord/[token]",
+    title="Välj lösenord · Värna",
+    on_load=SetPasswordState.load,
 )

@@ -109,6 +109,7 @@ def header() -> rx.Component:
         border_bottom=f"1px solid {rx.color('gray', 5)}",
         background=rx.color("gray", 1),
         width="100%",
+        class_name="kb-noprint",
     )
 
 
@@ -126,11 +127,15 @@ def forbidden_view() -> rx.Component:
             rx.vstack(
                 rx.icon("lock", size=28, color=rx.color("gray", 10)),
                 rx.heading("Du saknar behörighet", size="5"),
-                rx.text(
-                    "Sidan finns inte eller så saknar du behörighet att se den. "
-                    "Kontakta din administratör om du behöver åtkomst.",
-                    color=rx.color("gray", 11),
-                    align="center",
+                rx.cond(
+                    AppState.forbidden_message != "",
+                    rx.text(AppState.forbidden_message, color=rx.color("gray", 11), align="center"),
+                    rx.text(
+                        "Sidan finns inte eller så saknar du behörighet att se den. "
+                        "Kontakta din administratör om du behöver åtkomst.",
+                        color=rx.color("gray", 11),
+                        align="center",
+                    ),
                 ),
                 rx.link("Till startsidan", href="/"),
                 align="center",
@@ -161,7 +166,7 @@ def page_frame(title: str, content: Callable[[], rx.Component]) -> rx.Component:
                 ("loading", loading_view()),
                 ("forbidden", forbidden_view()),
                 rx.vstack(
-                    rx.heading(title, size="6", weight="bold"),
+                    *([rx.heading(title, size="6", weight="bold")] if title else []),
                     error_callout(),
                     content(),
                     spacing="5",

@@ -91,13 +91,14 @@ class CaseFacts:
     closed: bool = False
     staff_involved: bool = False
     responsible_user_id: int | None = None
+    taken_over_by: int | None = None  # an organiser who took over the case
 
 
-# What a delegated investigator may do on their case.
+# What a delegated investigator may do on their case. (Delegating starts the
+# investigation, so the investigator never needs START_INVESTIGATION.)
 INVESTIGATOR_ACTIONS = frozenset(
     {
         Action.READ_CASE,
-        Action.START_INVESTIGATION,
         Action.RECORD_INVESTIGATION,
         Action.PROPOSE_MEASURES,
         Action.FOLLOW_UP,
@@ -141,7 +142,8 @@ def can_on_case(actor: Actor | None, action: Action, case: CaseFacts) -> bool:
         if action in ORGANISER_ACTIONS:
             return True
         # An organiser who has taken over a case acts as its principal.
-        if case.responsible_user_id == actor.user_id and action in PRINCIPAL_ACTIONS:
+        in_charge = actor.user_id in (case.responsible_user_id, case.taken_over_by)
+        if in_charge and action in PRINCIPAL_ACTIONS:
             return True
     if actor.user_id in case.delegated_to and action in INVESTIGATOR_ACTIONS:
         return True

@@ -212,10 +212,10 @@ def _working_hours(day: datetime, now: datetime, rng: random.Random) -> datetime
 
 
 def _bdays_later(at: datetime, rng: random.Random, lo: int, hi: int) -> datetime:
-    d = deadlines.add_working_days(at.date(), rng.randint(lo, hi))
-    return datetime(
-        d.year, d.month, d.day, rng.randint(7, 15), rng.randint(0, 59), tzinfo=at.tzinfo
-    )
+    """A working-hours time some working days after ``at``, always later than ``at``."""
+    d = deadlines.add_working_days(at.astimezone(TZ).date(), rng.randint(lo, hi))
+    candidate = datetime(d.year, d.month, d.day, rng.randint(7, 15), rng.randint(0, 59), tzinfo=TZ)
+    return max(candidate.astimezone(UTC), at + timedelta(minutes=rng.randint(15, 90)))
 
 
 def seed_demo(

@@ -48,6 +48,8 @@ class AppState(rx.State):
     # "loading" until the page's on_load has decided; then "ok" or "forbidden"
     page_status: str = "loading"
     error_message: str = ""
+    # Shown instead of the generic text when page_status is "forbidden"
+    forbidden_message: str = ""
 
     async def actor(self) -> Actor | None:
         token = cookie_value(self.router.headers.cookie, SESSION_COOKIE)
@@ -75,6 +77,7 @@ class AppState(rx.State):
         """
         self.page_status = "loading"
         self.error_message = ""
+        self.forbidden_message = ""
         actor = await self.actor()
         if actor is None:
             self.user_name = ""
@@ -111,7 +114,13 @@ class LoginState(AppState):
             "fel": auth.MSG_BAD_LOGIN,
             "last": auth.MSG_LOCKED,
         }.get(code, "")
-        self.login_info = "Du är utloggad." if params.get("utloggad") else ""
+        self.login_info = (
+            "Du är utloggad."
+            if params.get("utloggad")
+            else "Ditt lösenord är sparat. Logga in med din e-postadress."
+            if params.get("losenord")
+            else ""
+        )
         self.prefill_email = cookie_value(self.router.headers.cookie, "kb_login_email") or ""
         if not code:
             actor = await self.actor()

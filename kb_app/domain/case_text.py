@@ -1,0 +1,105 @@
+"""Swedish text for a case's timeline events and fields (pure): one wording for the
+case page, the printable case file and the PDF."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from kb_app.domain.fmt import sv_date
+from kb_app.domain.process import (
+    CONCLUSION_LABELS,
+    EVENT_LABELS,
+    MEASURE_LEVEL_LABELS,
+    TALK_LABELS,
+    EventKind,
+    parse_date,
+)
+
+PARTY_ROLE_LABELS = {"subjected": "Utsatt", "involved": "Inblandad"}
+
+
+def event_label(kind: str) -> str:
+    return EVENT_LABELS.get(kind, kind)
+
+
+def _d(value) -> str:
+    d = parse_date(value)
+    return sv_date(d) if d else ""
+
+
+def measure_line(m: Mapping) -> str:
+    level = MEASURE_LEVEL_LABELS.get(m.get("level", ""), m.get("level", ""))
+    parts = [
+        p
+        for p in (
+            f"ansvarig: {m.get('responsible', '')}" if m.get("responsible") else "",
+            f"senast {_d(m.get('due_on'))}" if m.get("due_on") else "",
+        )
+        if p
+    ]
+    tail = f" ({', '.join(parts)})" if parts else ""
+    return f"{level}: {m.get('description', '')}{tail}"
+
+
+def describe(kind: str, payload: Mapping) -> list[str]:
+    """The lines that say what an event recorded."""
+    p = payload or {}
+    match kind:
+        case EventKind.REPORTED:
+            return ["Anmälan har kommit in."]
+        case EventKind.ORGANISER_NOTIFIED:
+            return ["Huvudmannen har underrättats om anmälan."]
+        case EventKind.RECEIVED:
+            return ["Rektor har tagit emot anmälan."]
+        case EventKind.INVESTIGATION_STARTED:
+            who = p.get("investigator", "")
+            return [f"Utreds av {who}."] if who else ["Utredningen har påbörjats."]
+        case EventKind.DELEGATED:
+            lines = [f"Utredningen har delegerats till {p.get('investigator', '')}."]
+            if p.get("invited"):
+                lines.append("Personen har bjudits in via e-post.")
+            return lines
+        case EventKind.DELEGATION_WITHDRAWN:
+            return [f"Delegeringen till {p.get('investigator', '')} har återkallats."]
+        case EventKind.INVESTIGATED:
+            lines = []
+            talks = [TALK_LABELS.get(t, t).lower() for t in p.get("talks", [])]
+            if talks:
+                lines.append("Samtal: " + ", ".join(talks) + ".")
+            if p.get("guardians_contacted_on"):
+                lines.append(f"Vårdnadshavare kontaktade: {_d(p['guardians_contacted_on'])}.")
+            elif p.get("guardians_not_contacted_reason"):
+                lines.append(
+                    f"Vårdnadshavare har inte kontaktats: {p['guardians_not_contacted_reason']}"
+                )
+            if p.get("conclusion"):
+                lines.append(
+                    "Slutsats: " + CONCLUSION_LABELS.get(p["conclusion"], p["conclusion"]) + "."
+                )
+            if p.get("findings"):
+                lines.append("Utredningen visar: " + p["findings"])
+            return lines
+        case EventKind.MEASURES_PROPOSED | EventKind.MEASURES_DECIDED:
+            if p.get("none_needed"):
+                return ["Inga åtgärder behövs: " + p.get("none_reason", "")]
+            return [measure_line(m) for m in p.get("measures", [])]
+        case EventKind.FOLLOWED_UP:
+            on = _d(p.get("followed_up_on"))
+            if p.get("stopped", True):
+                first = f"Uppföljning {on}: kränkningarna har upphört."
+            else:
+                first = (
+                    f"Uppföljning {on}: kränkningarna har inte upphört. Nya åtgärder ska beslutas."
+                )
+            return [first] + ([p["notes"]] if p.get("notes") else [])
+        case EventKind.CLOSED:
+            return [p["summary"]] if p.get("summary") else ["Ärendet har avslutats."]
+        case EventKind.REOPENED:
+            return ["Skäl: " + p.get("reason", "")]
+        case EventKind.COMMENT | EventKind.SUPPLEMENT:
+            return [p.get("text", "")]
+        case EventKind.TAKEN_OVER:
+            return ["Huvudmannen har tagit över ansvaret för ärendet."]
+        case EventKind.REMINDER:
+            return [p["text"]] if p.get("text") else ["En påminnelse har skickats."]
+    return []

@@ -1,0 +1,85 @@
+"""Invited users: a one-time link to set the first password (only its hash is stored)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from kb_app.db import read_scope, session_scope
+from kb_app.dbtypes import utcnow
+from kb_app.models import OneTimeToken, User
+from kb_app.services import auth
+from kb_app.settings import get_settings
+
+PURPOSE = "set_password"
+VALID_FOR = timedelta(days=7)
+MSG_INVALID = "Länken är ogiltig, redan använd eller har gått ut. Be den som bjöd in dig om en ny."
+MSG_MISMATCH = "Lösenorden är inte likadana."
+
+
+def set_password_link(token: str) -> str:
+    return f"{get_settings().public_url}/satt-losenord/{token}"
+
+
+def create_token(session: Session, user_id: int, now: datetime) -> str:
+    """A new set-password token for ``user_id`` (in the caller's transaction)."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        OneTimeToken(
+            token_hash=auth.token_hash(token),
+            user_id=user_id,
+            purpose=PURPOSE,
+            created_at=now,
+            expires_at=now + VALID_FOR,
+        )
+    )
+    session.flush()
+    return token
+
+
+def _valid(session: Session, token: str, now: datetime) -> OneTimeToken | None:
+    if not token or len(token) > 200:
+        return None
+    row = session.exec(
+        select(OneTimeToken).where(
+            OneTimeToken.token_hash == auth.token_hash(token), OneTimeToken.purpose == PURPOSE
+        )
+    ).first()
+    if row is None or row.used_at is not None or now >= row.expires_at:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    return row
+
+
+def token_is_valid(token: str, *, now: datetime | None = None) -> bool:
+    with read_scope() as s:
+        return _valid(s, token, now or utcnow()) is not None
+
+
+def use_token(
+    token: str, password: str, repeated: str, *, now: datetime | None = None
+) -> str | None:
+    """Set the password through the link. Returns a Swedish error, or None when done."""
+    now = now or utcnow()
+    problem = auth.password_problem(password or "")
+    if problem:
+        return problem
+    if password != repeated:
+        return MSG_MISMATCH
+    if not token_is_valid(token, now=now):  # before the slow hash
+        return MSG_INVALID
+    hashed = auth.hash_password(password)
+    with session_scope() as s:
+        row = _valid(s, token, now)
+        if row is None:
+            return MSG_INVALID
+        row.used_at = now
+        user = s.get(User, row.user_id)
+        user.password_hash = hashed
+        s.add(row)
+        s.add(user)
+    return None

@@ -1,0 +1,386 @@
+"""The case page ``/arenden/<id>`` and the printable case file ``/arenden/<id>/akt``.
+
+The state holds only the open case's view model, as the service built it for this
+user. The case id comes from the page URL; every handler resolves the user from
+the session cookie and calls a service, which asks the access policy: a handler
+called by name for another case gets the same "finns inte" answer as a missing
+case, and the view is cleared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import reflex as rx
+
+from kb_app.dbtypes import utcnow
+from kb_app.domain.process import FORM, MEASURE_LEVELS, InvalidInput
+from kb_app.services import case_actions
+from kb_app.services.cases import AccessDenied
+from kb_app.state.base import AppState
+
+CASE_PATH = re.compile(r"^/arenden/(\d{1,12})(?:/akt)?/?$")
+
+HEAD_KEYS = [
+    "reference",
+    "unit",
+    "class_name",
+    "grade",
+    "step",
+    "next_step",
+    "responsible",
+    "due",
+    "reported",
+    "closed_at",
+    "taken_over_by",
+    "occurred",
+    "place",
+    "kinds",
+    "grounds",
+    "description",
+    "immediate_actions",
+    "guardians_informed",
+    "witnesses",
+    "reporter",
+    "conclusion",
+    "waiting_for",
+    "printed",
+    "printed_by",
+]
+FLAG_KEYS = [
+    "late",
+    "closed",
+    "staff_involved",
+    "can_comment",
+    "can_delegate",
+    "can_withdraw",
+    "can_take_over",
+    "can_export",
+    "all_met",
+]
+MEASURE_FIELDS = ["level", "description", "responsible", "due_on"]
+
+
+def case_id_from_path(path: str) -> int | None:
+    m = CASE_PATH.match(path or "")
+    return int(m.group(1)) if m else None
+
+
+class CaseState(AppState):
+    """The case page (header, parties, timeline, the form of the next step) and the
+    printable case file."""
+
+    open_case_id: str = ""
+    head: dict[str, str] = {}
+    flags: dict[str, bool] = {}
+    parties: list[dict[str, str]] = []
+    timeline: list[dict[str, str]] = []
+    measures: list[dict[str, str]] = []
+    delegations: list[dict[str, str]] = []
+    promptness: list[dict[str, str]] = []
+
+    def _case_id(self) -> int | None:
+        return case_id_from_path(self.router.url.path)
+
+    def _clear(self) -> None:
+        self.open_case_id = ""
+        self.head = {}
+        self.flags = {}
+        self.parties = []
+        self.timeline = []
+        self.measures = []
+        self.delegations = []
+        self.promptness = []
+
+    def _show(self, view: dict[str, Any]) -> None:
+        self.open_case_id = str(view["id"])
+        self.head = {k: str(view.get(k) or "") for k in HEAD_KEYS}
+        self.flags = {k: bool(view.get(k)) for k in FLAG_KEYS}
+        self.parties = view["parties"]
+        self.timeline = view["timeline"]
+        self.measures = view["measures"]
+        self.delegations = view["delegations"]
+        self.promptness = view["promptness"]
+
+    def _denied(self) -> None:
+        self._clear()
+        self.page_status = "forbidden"
+        self.forbidden_message = AccessDenied.message
+
+    form: str = ""  # which next-step form this user gets ("" = none)
+    errors: dict[str, str] = {}
+    notice: str = ""
+    candidates: list[dict[str, str]] = []
+    proposal_by: str = ""
+    measure_rows: list[dict[str, str]] = []
+    none_needed: bool = False
+    none_reason: str = ""
+    delegate_mode: str = "existing"  # or "invite"
+    delegate_open: bool = False  # the delegation form beside a later step
+    form_key: int = 0  # bumped after a saved step so the forms start empty
+    _next_row: int = 0
+
+    # -- loading ----------------------------------------------------------------
+
+    @rx.event
+    async def load(self):
+        self.forbidden_message = ""
+        self.notice = ""
+        self.errors = {}
+        self.delegate_open = False
+        self.delegate_mode = "existing"
+        actor, events = await self.guard(None)
+        if actor is None:
+            self._clear()
+            return events
+        await self._reload(actor)
+
+    async def _reload(self, actor) -> None:
+        try:
+            view = await asyncio.to_thread(
+                case_actions.load_case, actor, self._case_id(), now=utcnow()
+            )
+        except AccessDenied:
+            self._denied()
+            return
+        except Exception as exc:  # noqa: BLE001 - shown with an id
+            self.fail(exc)
+            return
+        self.page_status = "ok"
+        self._show(view)
+        self.form = view["form"]
+        self.candidates = view["candidates"]
+        proposal = view["proposal"] or {}
+        self.proposal_by = (
+            f"Förslag från {proposal['by']}, {proposal['at']}" if proposal.get("by") else ""
+        )
+        rows = proposal.get("measures") or []
+        self._next_row = 0
+        self.measure_rows = [self._row(m) for m in rows] or [self._row({})]
+        self.none_needed = bool(proposal.get("none_needed"))
+        self.none_reason = proposal.get("none_reason", "")
+
+    def _row(self, m: dict) -> dict[str, str]:
+        self._next_row += 1
+        row = {"key": str(self._next_row)}
+        row.update({f: str(m.get(f) or "") for f in MEASURE_FIELDS})
+        if not row["level"]:
+            row["level"] = MEASURE_LEVELS[0][0]
+        return row
+
+    # -- the common shape of an action -----------------------------------------
+
+    async def _act(self, fn, notice: str, **kwargs):
+        actor = await self.actor()
+        if actor is None:
+            self._clear()
+            return rx.redirect("/logga-in")
+        try:
+            await asyncio.to_thread(fn, actor, self._case_id(), now=utcnow(), **kwargs)
+        except AccessDenied:
+            self._denied()
+            return None
+        except InvalidInput as exc:
+            self.errors = exc.errors
+            self.notice = ""
+            return None
+        except Exception as exc:  # noqa: BLE001
+            self.fail(exc)
+            return None
+        self.errors = {}
+        self.error_message = ""
+        self.delegate_open = False
+        self.form_key += 1
+        await self._reload(actor)
+        self.notice = notice
+        return None
+
+    # -- the steps -------------------------------------------------------------
+
+    @rx.event
+    async def receive(self):
+        return await self._act(case_actions.receive, "Ärendet är markerat som mottaget.")
+
+    @rx.event
+    async def start_self(self):
+        return await self._act(
+            case_actions.start_investigation, "Utredningen är påbörjad. Du utreder själv."
+        )
+
+    @rx.event
+    def open_delegate(self):
+        self.delegate_open = True
+
+    @rx.event
+    def set_delegate_mode(self, mode: str | list[str]):
+        self.delegate_mode = "invite" if mode in ("invite", ["invite"]) else "existing"
+        self.errors = {}
+
+    @rx.event
+    async def delegate_existing(self, form_data: dict):
+        raw = str(form_data.get("investigator") or "")
+        if not raw.isdigit():
+            self.errors = {"investigator": "Välj en person i listan."}
+            return None
+        return await self._act(
+            case_actions.delegate,
+            "Utredningen är delegerad. Utredaren har fått ett e-postmeddelande.",
+            investigator_user_id=int(raw),
+        )
+
+    @rx.event
+    async def delegate_invite(self, form_data: dict):
+        return await self._act(
+            case_actions.delegate,
+            "Personen är inbjuden och utredningen delegerad. En länk för att välja "
+            "lösenord har skickats.",
+            invite_email=str(form_data.get("email") or ""),
+            invite_name=str(form_data.get("name") or ""),
+        )
+
+    @rx.event
+    async def withdraw(self):
+        return await self._act(case_actions.withdraw_delegation, "Delegeringen är återkallad.")
+
+    @rx.event
+    async def take_over(self):
+        return await self._act(case_actions.take_over, "Du har tagit över ansvaret för ärendet.")
+
+    @rx.event
+    async def submit_investigation(self, form_data: dict):
+        talks = [t for t in ("subjected", "involved", "staff") if form_data.get(f"talk_{t}")]
+        return await self._act(
+            case_actions.record_investigation,
+            "Utredningen är sparad.",
+            talks=talks,
+            guardians_contacted_on=str(form_data.get("guardians_contacted_on") or ""),
+            guardians_not_contacted_reason=str(
+                form_data.get("guardians_not_contacted_reason") or ""
+            ),
+            findings=str(form_data.get("findings") or ""),
+            conclusion=str(form_data.get("conclusion") or ""),
+        )
+
+    @rx.event
+    def add_measure_row(self):
+        if len(self.measure_rows) < 20:
+            self.measure_rows = [*self.measure_rows, self._row({})]
+
+    @rx.event
+    def remove_measure_row(self, key: str):
+        rows = [r for r in self.measure_rows if r["key"] != key]
+        self.measure_rows = rows or [self._row({})]
+
+    @rx.event
+    def set_none_needed(self, value: bool):
+        self.none_needed = bool(value)
+
+    def _measures_from(self, form_data: dict) -> list[dict[str, str]]:
+        rows = []
+        for r in self.measure_rows:
+            rows.append({f: str(form_data.get(f"m{r['key']}_{f}") or "") for f in MEASURE_FIELDS})
+        # Keep what was typed if validation fails (the rows are re-rendered from state).
+        self.measure_rows = [
+            {"key": r["key"], **vals} for r, vals in zip(self.measure_rows, rows, strict=True)
+        ]
+        return rows
+
+    def _measure_errors(self) -> None:
+        """Map the domain's "measures.<i>.<field>" to the row keys of the form."""
+        mapped = {}
+        for k, v in self.errors.items():
+            parts = k.split(".")
+            if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(self.measure_rows):
+                mapped[f"m{self.measure_rows[int(parts[1])]['key']}_{parts[2]}"] = v
+            else:
+                mapped[k] = v
+        self.errors = mapped
+
+    async def _measures(self, fn, form_data: dict, notice: str):
+        none = self.none_needed
+        rows = [] if none else self._measures_from(form_data)
+        self.none_reason = str(form_data.get("none_reason") or "")
+        result = await self._act(
+            fn, notice, measures=rows, none_needed=none, none_reason=self.none_reason
+        )
+        self._measure_errors()
+        return result
+
+    @rx.event
+    async def submit_proposal(self, form_data: dict):
+        return await self._measures(
+            case_actions.propose_measures,
+            form_data,
+            "Förslaget är sparat. Rektor har fått besked om att besluta.",
+        )
+
+    @rx.event
+    async def submit_decision(self, form_data: dict):
+        return await self._measures(
+            case_actions.decide_measures, form_data, "Beslutet om åtgärder är sparat."
+        )
+
+    @rx.event
+    async def submit_follow_up(self, form_data: dict):
+        return await self._act(
+            case_actions.follow_up,
+            "Uppföljningen är sparad.",
+            followed_up_on=str(form_data.get("followed_up_on") or ""),
+            stopped=str(form_data.get("stopped") or ""),
+            notes=str(form_data.get("notes") or ""),
+        )
+
+    @rx.event
+    async def submit_close(self, form_data: dict):
+        return await self._act(
+            case_actions.close, "Ärendet är avslutat.", summary=str(form_data.get("summary") or "")
+        )
+
+    @rx.event
+    async def submit_reopen(self, form_data: dict):
+        return await self._act(
+            case_actions.reopen,
+            "Ärendet är återöppnat.",
+            reason=str(form_data.get("reason") or ""),
+        )
+
+    @rx.event
+    async def submit_note(self, form_data: dict):
+        supplement = form_data.get("note_kind") == "supplement"
+        return await self._act(
+            case_actions.add_note,
+            "Kompletteringen är sparad." if supplement else "Kommentaren är sparad.",
+            text=str(form_data.get("text") or ""),
+            supplement=supplement,
+        )
+
+    @rx.var
+    def form_error(self) -> str:
+        return self.errors.get(FORM, "")
+
+    # -- the printable case file -------------------------------------------------
+
+    @rx.event
+    async def load_file(self):
+        """``/arenden/<id>/akt``: needs EXPORT_CASE; the read is logged."""
+        self.forbidden_message = ""
+        actor, events = await self.guard(None)
+        if actor is None:
+            self._clear()
+            return events
+        try:
+            view = await asyncio.to_thread(
+                case_actions.case_file, actor, self._case_id(), now=utcnow()
+            )
+        except AccessDenied:
+            self._denied()
+            return None
+        except Exception as exc:  # noqa: BLE001
+            self.fail(exc)
+            return None
+        self.page_status = "ok"
+        self.form = ""
+        self._show(view)
+        return None

@@ -8,9 +8,11 @@ from kb_app import api
 from kb_app.pages.admin import admin_page, start_page
 from kb_app.pages.lists import my_cases_page, overview_page
 from kb_app.pages.login import login_page
+from kb_app.pages.statistics import statistics_page
 from kb_app.state.admin import AdminState, StartState
 from kb_app.state.base import LoginState
 from kb_app.state.cases import MyCasesState, OverviewState
+from kb_app.state.statistics import StatisticsState
 
 app = rx.App(
     html_lang="sv",
@@ -27,3 +29,6 @@ app.add_page(
     my_cases_page, route="/mina-arenden", title="Mina ärenden · Värna", on_load=MyCasesState.load
 )
 app.add_page(admin_page, route="/admin", title="Administration · Värna", on_load=AdminState.load)
+app.add_page(
+    statistics_page, route="/statistik", title="Statistik · Värna", on_load=StatisticsState.load
+)

@@ -113,7 +113,7 @@ def make_case(
                 role=role,
                 kind=kind,
                 name=name,
-                name_key=name.lower(),
+                name_key=" ".join(name.lower().split()),
                 class_name=cls,
             )
         )

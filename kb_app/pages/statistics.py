@@ -333,11 +333,13 @@ def patterns_tab() -> rx.Component:
 
 
 def _download(label: str, href, icon: str, primary: bool = False) -> rx.Component:
-    # A plain anchor: the file comes from a backend route, not a page of the app.
+    # The file comes from a backend route, not a page of the app: let the browser
+    # fetch it (rx.el.a is a client-side router link unless told otherwise).
     return rx.el.a(
         rx.icon(icon, size=16),
         label,
         href=href,
+        reload_document=True,
         display="inline-flex",
         align_items="center",
         gap="0.4rem",

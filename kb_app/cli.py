@@ -137,6 +137,18 @@ def _create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+@command(
+    "stats-backfill",
+    "Räkna fram arbetsdagar per steg för statistiken för ärenden som lästs in utan tidslinjen.",
+)
+def _stats_backfill(args: argparse.Namespace) -> int:
+    from kb_app.services.statistics import backfill_step_days
+
+    n = backfill_step_days()
+    print(f"Uppdaterade {n} ärenden.")
+    return 0
+
+
 @command("settings", "Visa gällande inställningar (utan hemligheter).")
 def _settings(args: argparse.Namespace) -> int:
     s = get_settings()

@@ -9,7 +9,9 @@ Conventions, stated once:
 - Step times are counted in Swedish working days (``domain.deadlines``), from the
   completion of the previous step to the first completion of the step, exactly as
   the step limits are counted. "Within the limit" means at most that many working
-  days, the same test as the deadline.
+  days, the same test as the deadline. ``timeline.append_event`` keeps these on the
+  case (``Case.wdays_*``, see ``STEP_DAY_COLUMNS``) so statistics never scan the
+  timeline.
 - Median and 90th percentile interpolate linearly between the closest ranks
   (the "inclusive" definition used by spreadsheet PERCENTILE.INC).
 """

@@ -208,7 +208,7 @@ def _pupil(p: PupilRow) -> rx.Component:
                     size="2",
                     color=rx.color("gray", 11),
                 ),
-                rx.flex(rx.foreach(p.cases, _case_link), gap="3", wrap="wrap"),
+                rx.flex(rx.foreach(p.cases, _case_link), gap="0.4rem 1rem", wrap="wrap"),
                 spacing="2",
                 flex="1",
             ),

@@ -330,16 +330,12 @@ def places(s: Session, scope: Scope) -> list[st.Row]:
 
 
 def hotspots(s: Session, scope: Scope) -> st.Hotspots:
-    inner = (
-        select(
-            weekday_sunday0(_dialect(s), Case.occurred_on).label("wd"),
-            func.substr(Case.occurred_time, 1, 2).label("hh"),
-        )
-        .where(*_conds(scope))
-        .subquery()
-    )
-    rows = s.exec(select(inner.c.wd, inner.c.hh, func.count()).group_by(inner.c.wd, inner.c.hh))
-    return st.hotspots((st.weekday_from_sql(wd), hh or "", _int(n)) for wd, hh, n in rows)
+    """Counted per day and hour in SQL; the weekday of each day is found in Python
+    (a few hundred days instead of a date function on every row)."""
+    hour = func.substr(Case.occurred_time, 1, 2).label("hh")
+    inner = select(Case.occurred_on.label("d"), hour).where(*_conds(scope)).subquery()
+    rows = s.exec(select(inner.c.d, inner.c.hh, func.count()).group_by(inner.c.d, inner.c.hh))
+    return st.hotspots((_as_date(d).weekday(), hh or "", _int(n)) for d, hh, n in rows)
 
 
 def step_days(s: Session, scope: Scope) -> dict[str, dict[int, int]]:

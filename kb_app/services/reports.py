@@ -134,7 +134,7 @@ h1{font-size:1.6rem;margin:0 0 .25rem}h2{font-size:1.15rem;color:#0d7c72;margin:
 .muted{color:#60646c;font-size:.9rem}.note{color:#60646c;font-size:.9rem;margin:.2rem 0 .6rem}
 table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.4rem 0 1rem}
 th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e0e1e6;vertical-align:top}
-th{background:#f0f0f3;font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+thead th{background:#f0f0f3;font-weight:600}tbody th{font-weight:500}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(11rem,1fr));gap:.75rem;margin:1.2rem 0}
 .kpi{border:1px solid #e0e1e6;border-radius:8px;padding:.7rem .9rem}
 .kpi b{display:block;font-size:1.5rem}.bars{margin:.3rem 0 .5rem}

@@ -213,6 +213,28 @@ def bucket_counts(
     return current, previous
 
 
+def bucket_counts_by_day(
+    buckets: list[Bucket], per_day: Iterable[tuple[date, int]]
+) -> tuple[dict[int, int], dict[int, int]]:
+    """As ``bucket_counts``, from counts per Swedish calendar day."""
+    edges = sorted(
+        [(b.start, b.end, i) for i, b in enumerate(buckets)]
+        + [(b.prev_start, b.prev_end, len(buckets) + i) for i, b in enumerate(buckets)]
+    )
+    starts = [e[0] for e in edges]
+    n = len(buckets)
+    current: dict[int, int] = {}
+    previous: dict[int, int] = {}
+    for day, count in per_day:
+        j = bisect_right(starts, day) - 1
+        if j < 0 or day >= edges[j][1]:
+            continue
+        slot = edges[j][2]
+        target = current if slot < n else previous
+        target[slot % n] = target.get(slot % n, 0) + count
+    return current, previous
+
+
 @dataclass(frozen=True)
 class Filters:
     """What the user chose: a period, optionally one unit and one grade."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func
+from sqlalchemy import case, func, literal_column
 from sqlmodel import Session, select
 
 from kb_app.db import read_scope, session_scope
@@ -44,11 +44,20 @@ def _class_key_sql(col):
     return func.replace(col, " ", "")
 
 
-def _groups(s: Session, org_id: int, unit_ids: list[int], since: datetime, key=None):
+# "+ 0": group without steering the planner onto the unit index (see statistics.units)
+UNIT = (Case.unit_id + literal_column("0")).label("unit")
+
+
+def _in_units(unit_ids: list[int] | None):
+    """A unit condition, or none when the actor sees the whole organisation."""
+    return [] if unit_ids is None else [Case.unit_id.in_(unit_ids)]
+
+
+def _groups(s: Session, org_id: int, unit_ids: list[int] | None, since: datetime, key=None):
     ck = _class_key_sql(Party.class_name)
     q = (
         select(
-            Case.unit_id,
+            UNIT,
             Party.name_key,
             ck.label("ck"),
             func.count(func.distinct(Case.id)),
@@ -59,13 +68,13 @@ def _groups(s: Session, org_id: int, unit_ids: list[int], since: datetime, key=N
         .join(Case, Case.id == Party.case_id)
         .where(
             Case.organisation_id == org_id,
-            Case.unit_id.in_(unit_ids),
+            *_in_units(unit_ids),
             Case.reported_at >= since,
             Party.kind == "pupil",
             Party.role.in_(["subjected", "involved"]),
             Party.name_key != "",
         )
-        .group_by(Case.unit_id, Party.name_key, ck)
+        .group_by(UNIT, Party.name_key, ck)
         .having(func.count(func.distinct(Case.id)) >= pt.MIN_CASES)
     )
     if key is not None:
@@ -90,9 +99,9 @@ def find(actor: Actor | None, *, now: datetime | None = None) -> Patterns:
     since = now - timedelta(days=pt.WINDOW_DAYS)
     with read_scope() as s:
         names = _visible_units(s, actor)
-        unit_ids = sorted(names)
-        if not unit_ids:
+        if not names:
             return Patterns([], [], [], 0, since)
+        unit_ids = None if actor.is_organiser else sorted(names)
         org_id = actor.organisation_id
         dismissed = _dismissed(s, org_id)
         groups = _groups(s, org_id, unit_ids, since)
@@ -133,16 +142,14 @@ def find(actor: Actor | None, *, now: datetime | None = None) -> Patterns:
             ]
         base = [
             Case.organisation_id == org_id,
-            Case.unit_id.in_(unit_ids),
+            *_in_units(unit_ids),
             Case.reported_at >= since,
         ]
-        totals = dict(
-            s.exec(select(Case.unit_id, func.count()).where(*base).group_by(Case.unit_id)).all()
-        )
+        totals = dict(s.exec(select(UNIT, func.count()).where(*base).group_by(UNIT)).all())
         place_rows = s.exec(
-            select(Case.unit_id, Case.place, func.count())
+            select(UNIT, Case.place, func.count())
             .where(*base)
-            .group_by(Case.unit_id, Case.place)
+            .group_by(UNIT, Case.place)
             .having(func.count() >= pt.MIN_RECURRING)
         ).all()
         inner = (
@@ -174,7 +181,8 @@ def _key_for_token(s: Session, actor: Actor, token: str, since: datetime) -> pt.
     names = _visible_units(s, actor)
     if not names:
         return None
-    for g in _groups(s, actor.organisation_id, sorted(names), since):
+    unit_ids = None if actor.is_organiser else sorted(names)
+    for g in _groups(s, actor.organisation_id, unit_ids, since):
         if g.key.token == token:
             return g
     return None

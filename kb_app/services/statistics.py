@@ -11,15 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     Integer,
-    and_,
     case,
     extract,
     func,
-    literal,
     literal_column,
     union_all,
 )
@@ -134,41 +132,6 @@ def _dialect(s: Session) -> str:
     return s.get_bind().dialect.name
 
 
-def _sql_ts(dt: datetime) -> str:
-    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def _last_sunday(year: int, month: int) -> date:
-    d = date(year, month, 31)
-    return d - timedelta(days=(d.weekday() + 1) % 7)
-
-
-def local_day(dialect: str, col: ColumnElement, years: range) -> ColumnElement:
-    """The Swedish calendar day of a UTC timestamp column, as an SQL expression.
-
-    PostgreSQL converts with the time-zone database. SQLite stores naive UTC text,
-    so the offset is chosen by comparing with the EU summer-time changes (last
-    Sunday of March and of October, 01:00 UTC) of the years that can occur; the
-    boundaries are constants inlined into the SQL, never user input.
-    """
-    if dialect == "postgresql":
-        return func.date(func.timezone(literal_column("'Europe/Stockholm'"), col))
-    whens = []
-    for y in years:
-        start = datetime(*_last_sunday(y, 3).timetuple()[:3], 1, tzinfo=UTC)
-        end = datetime(*_last_sunday(y, 10).timetuple()[:3], 1, tzinfo=UTC)
-        whens.append(
-            (
-                and_(
-                    col >= literal_column(f"'{_sql_ts(start)}'"),
-                    col < literal_column(f"'{_sql_ts(end)}'"),
-                ),
-                literal_column("'+2 hours'"),
-            )
-        )
-    return func.date(col, case(*whens, else_=literal_column("'+1 hours'")))
-
-
 def weekday_sunday0(dialect: str, col: ColumnElement) -> ColumnElement:
     """Weekday of a DATE column, 0 = Sunday, as an integer on both backends."""
     if dialect == "postgresql":
@@ -209,29 +172,29 @@ def funnel(s: Session, scope: Scope) -> list[st.Row]:
     return st.funnel(step_counts(s, scope))
 
 
-def utc_hour(dialect: str, col: ColumnElement) -> ColumnElement:
-    """A UTC timestamp truncated to its hour, as text "YYYY-MM-DD HH"."""
-    if dialect == "postgresql":
-        return func.to_char(
-            func.timezone(literal_column("'UTC'"), col), literal_column("'YYYY-MM-DD HH24'")
-        )
-    return func.substr(col, 1, 13)
-
-
 def months(s: Session, scope: Scope) -> list[st.MonthRow]:
     """Cases per month, this period and the one before, in one index-only pass.
 
-    The database counts per UTC hour (Swedish offsets are whole hours, so every
-    hour lies within one Swedish day); Python sorts the hours into months.
+    PostgreSQL counts per Swedish day with its time-zone database. SQLite stores
+    UTC text, so it counts per UTC hour (Swedish offsets are whole hours, so every
+    hour lies within one Swedish day) and Python sorts the hours into months.
     """
     period = scope.filters.period
     buckets = st.month_buckets(period)
     prev = st.previous_period(period)
     conds = _conds(scope)
     conds[1] = Case.reported_at >= st.local_midnight_utc(prev.start)
-    inner = select(utc_hour(_dialect(s), Case.reported_at).label("h")).where(*conds).subquery()
-    per_hour = s.exec(select(inner.c.h, func.count()).group_by(inner.c.h)).all()
-    current, previous = st.bucket_counts(buckets, per_hour)
+    if _dialect(s) == "postgresql":
+        day = func.date(func.timezone(literal_column("'Europe/Stockholm'"), Case.reported_at))
+        inner = select(day.label("d")).where(*conds).subquery()
+        per_day = s.exec(select(inner.c.d, func.count()).group_by(inner.c.d)).all()
+        current, previous = st.bucket_counts_by_day(
+            buckets, [(_as_date(d), _int(n)) for d, n in per_day]
+        )
+    else:
+        inner = select(func.substr(Case.reported_at, 1, 13).label("h")).where(*conds).subquery()
+        per_hour = s.exec(select(inner.c.h, func.count()).group_by(inner.c.h)).all()
+        current, previous = st.bucket_counts(buckets, per_hour)
     return st.monthly(buckets, current, previous)
 
 
@@ -344,12 +307,12 @@ def step_days(s: Session, scope: Scope) -> dict[str, dict[int, int]]:
     parts = []
     for key in st.STEP_TIME_KEYS:
         col = getattr(Case, st.COLUMN_BY_KEY[key])
-        inner = (
-            select(literal(key).label("k"), col.label("d"))
+        # No subquery: SQLite would materialise one per branch of the UNION.
+        parts.append(
+            select(literal_column(f"'{key}'").label("k"), col.label("d"), func.count())
             .where(*_conds(scope), col.is_not(None))
-            .subquery()
+            .group_by(col)
         )
-        parts.append(select(inner.c.k, inner.c.d, func.count()).group_by(inner.c.k, inner.c.d))
     out: dict[str, dict[int, int]] = {}
     for key, days, n in s.exec(union_all(*parts)):
         out.setdefault(key, {})[int(days)] = _int(n)

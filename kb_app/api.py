@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlencode
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from kb_app.dbtypes import utcnow
@@ -146,12 +146,132 @@ async def case_pdf(request: Request):
     )
 
 
+# --------------------------------------------------------------------------- downloads
+# Exports are generated per request after the session and the access policy are
+# checked; nothing is ever written to a public folder.
+
+MSG_FORBIDDEN = "Du saknar behörighet att hämta detta."
+
+
+def _download(body: bytes, filename: str, media_type: str) -> Response:
+    from urllib.parse import quote
+
+    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
+    return Response(
+        body,
+        media_type=media_type,
+        headers={
+            **NO_STORE,
+            "Content-Disposition": (
+                f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+            ),
+        },
+    )
+
+
+async def _export_actor(request: Request):
+    """The signed-in actor, or the response to give instead (login page)."""
+    actor = await run_in_threadpool(auth.resolve_session, request.cookies.get(SESSION_COOKIE))
+    if actor is None:
+        return None, RedirectResponse("/logga-in", status_code=303)
+    return actor, None
+
+
+def _filters(request: Request):
+    from kb_app.dbtypes import utcnow
+    from kb_app.domain import statistics as st
+    from kb_app.services.statistics import today_local
+
+    return st.parse_filters(dict(request.query_params), today_local(utcnow()))
+
+
+async def export_cases(request: Request):
+    from kb_app.services import exports
+    from kb_app.services.cases import AccessDenied
+
+    fmt = request.path_params["fmt"]
+    if fmt not in ("csv", "xlsx"):
+        return PlainTextResponse("Finns inte.", status_code=404)
+    actor, resp = await _export_actor(request)
+    if resp is not None:
+        return resp
+    filters, problem = _filters(request)
+    if filters is None:
+        return PlainTextResponse(problem, status_code=400, headers=NO_STORE)
+    names = request.query_params.get("namn") == "1"
+
+    def make() -> tuple[bytes, str]:
+        cases = exports.case_list(actor, filters, include_names=names)
+        if fmt == "xlsx":
+            return exports.to_xlsx(cases), cases.filename_stem + ".xlsx"
+        return exports.to_csv(cases), cases.filename_stem + ".csv"
+
+    try:
+        body, filename = await run_in_threadpool(make)
+    except AccessDenied:
+        return PlainTextResponse(MSG_FORBIDDEN, status_code=403, headers=NO_STORE)
+    log.info("user %s exported cases (%s, names=%s)", actor.user_id, fmt, names)
+    media = (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        if fmt == "xlsx"
+        else "text/csv; charset=utf-8"
+    )
+    return _download(body, filename, media)
+
+
+async def export_report(request: Request):
+    from kb_app.services import yearly_report as reports
+    from kb_app.services.cases import AccessDenied
+
+    fmt = request.path_params["fmt"]
+    if fmt not in ("html", "pdf"):
+        return PlainTextResponse("Finns inte.", status_code=404)
+    actor, resp = await _export_actor(request)
+    if resp is not None:
+        return resp
+    filters, problem = _filters(request)
+    if filters is None:
+        return PlainTextResponse(problem, status_code=400, headers=NO_STORE)
+    try:
+        rep = await run_in_threadpool(reports.yearly_report, actor, filters)
+    except AccessDenied:
+        return PlainTextResponse(MSG_FORBIDDEN, status_code=403, headers=NO_STORE)
+    if fmt == "html":
+        return HTMLResponse(reports.report_html(rep), headers=NO_STORE)
+    body = await run_in_threadpool(reports.report_pdf, rep)
+    return _download(body, rep.filename_stem + ".pdf", "application/pdf")
+
+
+async def export_reply_pack(request: Request):
+    from kb_app.services import reply_pack
+    from kb_app.services.cases import AccessDenied
+
+    actor, resp = await _export_actor(request)
+    if resp is not None:
+        return resp
+    q = request.query_params
+    case_id = int(q["id"]) if q.get("id", "").isdigit() else None
+    party_id = int(q["part"]) if q.get("part", "").isdigit() else None
+    reference = (q.get("ref") or "").strip()[:32] or None
+    try:
+        pack = await run_in_threadpool(
+            lambda: reply_pack.build(actor, case_id=case_id, reference=reference, party_id=party_id)
+        )
+    except AccessDenied as exc:
+        return PlainTextResponse(exc.message, status_code=404, headers=NO_STORE)
+    log.info("user %s exported the reply pack of case %s", actor.user_id, pack.reference)
+    return _download(pack.pdf, pack.filename, "application/pdf")
+
+
 def routes() -> list[Route]:
     return [
         Route("/auth/login", login, methods=["POST"]),
         Route("/auth/logout", logout, methods=["POST"]),
         Route("/auth/set-password", set_password, methods=["POST"]),
         Route("/akt/{case_id}.pdf", case_pdf, methods=["GET"]),
+        Route("/export/statistik/arenden.{fmt:str}", export_cases, methods=["GET"]),
+        Route("/export/statistik/arsrapport.{fmt:str}", export_report, methods=["GET"]),
+        Route("/export/svarspaket.pdf", export_reply_pack, methods=["GET"]),
     ]
 
 

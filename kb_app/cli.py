@@ -166,6 +166,17 @@ def _report_links(args: argparse.Namespace) -> int:
             print(f"{org_name}:")
             org = org_name
         print(f"  {unit:<{width}}  {url or '(ingen aktiv länk: kör med --skapa-saknade)'}")
+
+
+@command(
+    "stats-backfill",
+    "Räkna fram arbetsdagar per steg för statistiken för ärenden som lästs in utan tidslinjen.",
+)
+def _stats_backfill(args: argparse.Namespace) -> int:
+    from kb_app.services.statistics import backfill_step_days
+
+    n = backfill_step_days()
+    print(f"Uppdaterade {n} ärenden.")
     return 0
 
 

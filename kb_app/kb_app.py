@@ -15,6 +15,7 @@ from kb_app.pages.outbox import outbox_page
 from kb_app.pages.report import report_page, supplement_page
 from kb_app.pages.report_links import report_links_page
 from kb_app.pages.settings import account_page, settings_page
+from kb_app.pages.statistics import statistics_page
 from kb_app.services.scheduler import scheduler_lifespan
 from kb_app.state.admin import AdminState, StartState
 from kb_app.state.base import LoginState
@@ -25,6 +26,7 @@ from kb_app.state.outbox import OutboxState
 from kb_app.state.report import ReportState, SupplementState
 from kb_app.state.report_links import ReportLinksState
 from kb_app.state.settings import AccountState, SettingsState
+from kb_app.state.statistics import StatisticsState
 
 configure_logging()
 
@@ -87,4 +89,7 @@ app.add_page(
     route="/satt-losenord/[token]",
     title="Välj lösenord · Värna",
     on_load=SetPasswordState.load,
+)
+app.add_page(
+    statistics_page, route="/statistik", title="Statistik · Värna", on_load=StatisticsState.load
 )

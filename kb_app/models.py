@@ -147,6 +147,37 @@ class Case(SQLModel, table=True):
         Index("ix_case_org_reported", "organisation_id", "reported_at"),
         Index("ix_case_org_due", "organisation_id", "closed_at", "due_at"),
         Index("ix_case_unit_grade_class", "unit_id", "grade", "class_name"),
+        # Statistics: every chart reads only these columns, so a period of 100 000
+        # cases is counted from this index alone (no table lookups).
+        Index(
+            "ix_case_statistics",
+            "organisation_id",
+            "reported_at",
+            "unit_id",
+            "grade",
+            "step",
+            "staff_involved",
+            "kinds",
+            "grounds",
+            "place",
+            "occurred_on",
+            "occurred_time",
+            "class_name",
+        ),
+        # Statistics, time per step: a narrow index for the six distributions.
+        Index(
+            "ix_case_step_days",
+            "organisation_id",
+            "reported_at",
+            "unit_id",
+            "grade",
+            "wdays_received",
+            "wdays_investigation_started",
+            "wdays_investigated",
+            "wdays_measures_decided",
+            "wdays_followed_up",
+            "wdays_total",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -193,11 +224,26 @@ class Case(SQLModel, table=True):
     # Outcome of the investigation, for statistics
     conclusion: str = Field(default="", max_length=32)
 
+    # Working days each step took, from the step before it (the way its limit is
+    # counted), set by timeline.append_event at the step's first completion;
+    # wdays_total runs from the report to the first closing. For statistics.
+    wdays_received: int | None = None
+    wdays_investigation_started: int | None = None
+    wdays_investigated: int | None = None
+    wdays_measures_decided: int | None = None
+    wdays_followed_up: int | None = None
+    wdays_total: int | None = None
+
 
 class Party(SQLModel, table=True):
     """A subjected or involved person on a case."""
 
-    __table_args__ = (Index("ix_party_case", "case_id"), Index("ix_party_name_key", "name_key"))
+    __table_args__ = (
+        Index("ix_party_case", "case_id"),
+        Index("ix_party_name_key", "name_key"),
+        # "Upprepade händelser": match pupils per case without table lookups.
+        Index("ix_party_case_pattern", "case_id", "kind", "role", "name_key", "class_name"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="kb_case.id")
@@ -365,3 +411,21 @@ class RateEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=128)
     at: datetime = _created()
+
+
+class PatternDismissal(SQLModel, table=True):
+    """A "repeated events" match that a principal or organiser marked as wrong
+    (two different pupils with the same name and class). The match stays hidden
+    until a case newer than ``last_case_id`` joins it."""
+
+    __tablename__ = "pattern_dismissal"
+    __table_args__ = (Index("ix_pattern_dismissal_unit_key", "unit_id", "name_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    name_key: str = Field(max_length=200)
+    class_key: str = Field(default="", max_length=100)
+    last_case_id: int
+    dismissed_by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    dismissed_at: datetime = _created()

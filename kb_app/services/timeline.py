@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from kb_app.domain.hashing import GENESIS, canonical_payload, event_hash
+from kb_app.domain.process import Step
+from kb_app.domain.statistics import STEP_DAY_COLUMNS, working_days
 from kb_app.models import Case, CaseEvent
 
 
@@ -57,7 +60,31 @@ def append_event(
     )
     session.add(ev)
     session.flush()
+    record_step_days(session, case, str(kind), at)
     return ev
+
+
+def record_step_days(session: Session, case: Case, kind: str, at: datetime) -> None:
+    """At a step's first completion, keep on the case how many working days it took
+    from the step before it (statistics read these instead of the timeline)."""
+    spec = STEP_DAY_COLUMNS.get(kind)
+    if spec is None or getattr(case, spec[0]) is not None:
+        return
+    column, prev = spec
+    if prev == Step.REPORTED:
+        prev_at = case.reported_at
+    else:
+        prev_at = session.exec(
+            select(func.min(CaseEvent.at)).where(
+                CaseEvent.case_id == case.id, CaseEvent.kind == str(prev)
+            )
+        ).one()
+    if prev_at is None:
+        return
+    if prev_at.tzinfo is None:  # SQLite aggregate returns the stored naive UTC text
+        prev_at = prev_at.replace(tzinfo=UTC)
+    setattr(case, column, working_days(prev_at, at))
+    session.add(case)
 
 
 def event_payload(ev: CaseEvent) -> dict:

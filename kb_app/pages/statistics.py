@@ -1,0 +1,490 @@
+"""/statistik: filters, charts (each with a table view), repeated events, exports."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from kb_app.components.charts import chart_card
+from kb_app.components.layout import page_frame
+from kb_app.domain.statistics import PERIOD_KIND_LABELS
+from kb_app.state.statistics import CaseLink, PupilRow, RecurringRow
+from kb_app.state.statistics import StatisticsState as S
+
+LABEL_STYLE = {"font_size": "var(--font-size-2)", "font_weight": "500"}
+
+
+def _select(label: str, id_: str, value, options, on_change) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(label, html_for=id_, **LABEL_STYLE),
+        rx.select.root(
+            rx.select.trigger(id=id_, width="100%", aria_label=label),
+            rx.select.content(
+                rx.foreach(options, lambda o: rx.select.item(o["label"], value=o["value"]))
+            ),
+            value=value,
+            on_change=on_change,
+        ),
+        spacing="1",
+        min_width=["100%", "12rem"],
+        flex="1",
+    )
+
+
+def _period_kind_select() -> rx.Component:
+    return rx.vstack(
+        rx.el.label("Period", html_for="stat-period", **LABEL_STYLE),
+        rx.select.root(
+            rx.select.trigger(id="stat-period", width="100%", aria_label="Period"),
+            rx.select.content(
+                *[rx.select.item(label, value=str(k)) for k, label in PERIOD_KIND_LABELS.items()]
+            ),
+            value=S.period_kind,
+            on_change=S.set_period_kind,
+        ),
+        spacing="1",
+        min_width=["100%", "10rem"],
+        flex="1",
+    )
+
+
+def _date_input(label: str, id_: str, value, on_change) -> rx.Component:
+    return rx.vstack(
+        rx.el.label(label, html_for=id_, **LABEL_STYLE),
+        rx.input(id=id_, type="date", value=value, on_change=on_change, width="100%"),
+        spacing="1",
+        flex="1",
+        min_width=["100%", "10rem"],
+    )
+
+
+def filters() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.flex(
+                _period_kind_select(),
+                rx.cond(
+                    S.period_kind == "custom",
+                    rx.flex(
+                        _date_input("Första dag", "stat-from", S.custom_from, S.set_custom_from),
+                        _date_input("Sista dag", "stat-to", S.custom_to, S.set_custom_to),
+                        rx.button(
+                            "Visa",
+                            on_click=S.apply_custom,
+                            align_self="end",
+                            loading=S.busy,
+                        ),
+                        gap="3",
+                        flex="2",
+                        wrap="wrap",
+                        width="100%",
+                    ),
+                    _select(
+                        rx.cond(S.period_kind == "calendar_year", "År", "Läsår"),
+                        "stat-year",
+                        S.year,
+                        S.year_options,
+                        S.set_year,
+                    ),
+                ),
+                _select("Enhet", "stat-unit", S.unit, S.unit_options, S.set_unit),
+                _select("Årskurs", "stat-grade", S.grade, S.grade_options, S.set_grade),
+                gap="3",
+                wrap="wrap",
+                width="100%",
+                align="end",
+            ),
+            rx.cond(
+                S.filter_error != "",
+                rx.callout(S.filter_error, icon="circle-alert", color_scheme="red", size="1"),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def kpi(item) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.text(item["label"], size="2", color=rx.color("gray", 11)),
+            rx.text(item["value"], size="7", weight="bold", line_height="1.1"),
+            rx.text(item["explanation"], size="1", color=rx.color("gray", 10)),
+            spacing="1",
+        ),
+        width="100%",
+    )
+
+
+def charts_tab() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.text(S.period_label, weight="medium"),
+            rx.text("·", color=rx.color("gray", 9)),
+            rx.text(S.scope_label, color=rx.color("gray", 11)),
+            rx.cond(S.busy, rx.spinner(size="2")),
+            spacing="2",
+            wrap="wrap",
+            align="center",
+        ),
+        rx.grid(
+            rx.foreach(S.kpis, kpi),
+            columns=rx.breakpoints(initial="2", md="4"),
+            spacing="3",
+            width="100%",
+        ),
+        rx.cond(
+            S.total == 0,
+            rx.callout(
+                "Inga ärenden anmäldes under perioden med det här urvalet.",
+                icon="info",
+                color_scheme="gray",
+                width="100%",
+            ),
+        ),
+        rx.grid(
+            chart_card("funnel", S),
+            chart_card("months", S),
+            chart_card("step_times", S, wide=True),
+            chart_card("units", S),
+            rx.cond(
+                S.has_classes,
+                chart_card("classes", S),
+                rx.card(
+                    rx.vstack(
+                        rx.heading("Per klass", size="3", as_="h2", weight="medium"),
+                        rx.text(
+                            "Välj en enhet ovan för att jämföra klasserna med enhetens genomsnitt.",
+                            size="2",
+                            color=rx.color("gray", 11),
+                        ),
+                        spacing="2",
+                    ),
+                    width="100%",
+                ),
+            ),
+            chart_card("kinds", S),
+            chart_card("grounds", S),
+            chart_card("places", S),
+            chart_card("staff", S),
+            chart_card("hotspots", S, wide=True),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="4",
+            width="100%",
+        ),
+        spacing="4",
+        width="100%",
+    )
+
+
+def _case_link(c: CaseLink) -> rx.Component:
+    return rx.hstack(
+        rx.link(c.reference, href=c.href, weight="medium"),
+        rx.text(f"({c.role}, {c.date})", size="1", color=rx.color("gray", 10)),
+        spacing="1",
+        align="center",
+    )
+
+
+def _pupil(p: PupilRow) -> rx.Component:
+    return rx.card(
+        rx.flex(
+            rx.vstack(
+                rx.hstack(
+                    rx.text(p.name, weight="bold"),
+                    rx.badge(p.class_name, variant="soft", color_scheme="gray"),
+                    rx.cond(
+                        p.reappeared,
+                        rx.badge(
+                            "Ny händelse efter att ha markerats som fel", color_scheme="amber"
+                        ),
+                    ),
+                    spacing="2",
+                    wrap="wrap",
+                    align="center",
+                ),
+                rx.text(
+                    p.unit + " · " + p.summary + " · " + p.period,
+                    size="2",
+                    color=rx.color("gray", 11),
+                ),
+                rx.flex(rx.foreach(p.cases, _case_link), gap="0.4rem 1rem", wrap="wrap"),
+                spacing="2",
+                flex="1",
+            ),
+            rx.button(
+                rx.icon("circle-x", size=16),
+                "Markera som fel matchning",
+                variant="soft",
+                color_scheme="gray",
+                size="2",
+                on_click=S.dismiss(p.token),
+                aria_label="Markera som fel matchning: " + p.name,
+            ),
+            gap="3",
+            wrap="wrap",
+            justify="between",
+            align="start",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _recurring_table(caption: str, rows, first: str) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(caption, size="3", as_="h3", weight="medium"),
+            rx.cond(
+                rows.length() > 0,
+                rx.box(
+                    rx.table.root(
+                        rx.table.header(
+                            rx.table.row(
+                                rx.table.column_header_cell("Enhet"),
+                                rx.table.column_header_cell(first),
+                                rx.table.column_header_cell("Ärenden"),
+                                rx.table.column_header_cell("Andel av enhetens"),
+                            )
+                        ),
+                        rx.table.body(
+                            rx.foreach(
+                                rows,
+                                lambda r: rx.table.row(
+                                    rx.table.cell(r.unit),
+                                    rx.table.row_header_cell(r.label),
+                                    rx.table.cell(r.count),
+                                    rx.table.cell(r.share),
+                                ),
+                            )
+                        ),
+                        size="1",
+                        variant="ghost",
+                        width="100%",
+                    ),
+                    overflow_x="auto",
+                    width="100%",
+                ),
+                rx.text(
+                    "Inget som återkommer minst tre gånger.", size="2", color=rx.color("gray", 11)
+                ),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def patterns_tab() -> rx.Component:
+    return rx.vstack(
+        rx.text(
+            "Barn och elever som förekommer i flera ärenden sedan ",
+            S.patterns_since,
+            " (samma namn och klass inom enheten), som utsatta eller inblandade. "
+            "Två olika barn kan ha samma namn: markera då matchningen som fel.",
+            size="2",
+            color=rx.color("gray", 11),
+        ),
+        rx.cond(
+            S.patterns_message != "",
+            rx.callout(S.patterns_message, icon="info", size="1", width="100%"),
+        ),
+        rx.heading("Upprepade händelser", size="4", as_="h2"),
+        rx.cond(
+            S.pupils.length() > 0,
+            rx.vstack(rx.foreach(S.pupils, _pupil), spacing="3", width="100%"),
+            rx.card(
+                rx.text(
+                    "Inga barn eller elever förekommer i flera ärenden de senaste 12 månaderna.",
+                    color=rx.color("gray", 11),
+                ),
+                width="100%",
+            ),
+        ),
+        rx.cond(
+            S.dismissed_count > 0,
+            rx.hstack(
+                rx.text(
+                    S.dismissed_count.to_string() + " matchningar är markerade som fel och dolda.",
+                    size="2",
+                    color=rx.color("gray", 11),
+                ),
+                rx.button(
+                    "Visa dem igen",
+                    variant="ghost",
+                    size="1",
+                    on_click=S.restore_dismissed,
+                ),
+                align="center",
+                wrap="wrap",
+            ),
+        ),
+        rx.grid(
+            _recurring_table("Platser som återkommer", S.recurring_places, "Plats"),
+            _recurring_table("Tider som återkommer", S.recurring_times, "Tid"),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="4",
+            width="100%",
+        ),
+        spacing="4",
+        width="100%",
+    )
+
+
+def _download(label: str, href, icon: str, primary: bool = False) -> rx.Component:
+    # The file comes from a backend route, not a page of the app: let the browser
+    # fetch it (rx.el.a is a client-side router link unless told otherwise).
+    return rx.el.a(
+        rx.icon(icon, size=16),
+        label,
+        href=href,
+        reload_document=True,
+        display="inline-flex",
+        align_items="center",
+        gap="0.4rem",
+        padding="0.45rem 0.9rem",
+        border_radius="var(--radius-2)",
+        font_size="var(--font-size-2)",
+        font_weight="500",
+        text_decoration="none",
+        color="white" if primary else rx.color("teal", 11),
+        background=rx.color("teal", 9) if primary else rx.color("teal", 3),
+        _hover={"background": rx.color("teal", 10) if primary else rx.color("teal", 4)},
+    )
+
+
+def exports_tab() -> rx.Component:
+    return rx.vstack(
+        rx.card(
+            rx.vstack(
+                rx.heading("Ärendelista", size="3", as_="h2", weight="medium"),
+                rx.text(
+                    "Alla ärenden i urvalet ovan (",
+                    S.period_label,
+                    ", ",
+                    S.scope_label,
+                    "). Listan är pseudonymiserad: barn och personal ersätts med "
+                    "beteckningar som ”Elev A” och fritext tas inte med.",
+                    size="2",
+                    color=rx.color("gray", 11),
+                ),
+                rx.el.label(
+                    rx.hstack(
+                        rx.checkbox(
+                            checked=S.include_names,
+                            on_change=S.set_include_names,
+                            id="stat-names",
+                        ),
+                        rx.text("Ta med namn och fritext", size="2"),
+                        spacing="2",
+                        align="center",
+                    ),
+                    html_for="stat-names",
+                ),
+                rx.cond(
+                    S.include_names,
+                    rx.callout(
+                        "Listan kommer att innehålla namn på barn och beskrivningar av "
+                        "händelserna. Uttaget loggas. Hantera filen som sekretessbelagd.",
+                        icon="triangle-alert",
+                        color_scheme="amber",
+                        size="1",
+                    ),
+                ),
+                rx.flex(
+                    _download("Hämta Excel (XLSX)", S.xlsx_href, "file-spreadsheet", True),
+                    _download("Hämta CSV", S.csv_href, "file-text"),
+                    gap="3",
+                    wrap="wrap",
+                ),
+                spacing="3",
+            ),
+            width="100%",
+        ),
+        rx.card(
+            rx.vstack(
+                rx.heading("Årsrapport", size="3", as_="h2", weight="medium"),
+                rx.text(
+                    "Alla diagram och tabeller för urvalet, utan namn: underlag för huvudmannen, "
+                    "planen mot kränkande behandling och Skolinspektionen.",
+                    size="2",
+                    color=rx.color("gray", 11),
+                ),
+                rx.flex(
+                    _download("Hämta PDF", S.report_pdf_href, "file-down", True),
+                    _download("Öppna som webbsida", S.report_html_href, "globe"),
+                    gap="3",
+                    wrap="wrap",
+                ),
+                spacing="3",
+            ),
+            width="100%",
+        ),
+        rx.card(
+            rx.vstack(
+                rx.heading("Svarspaket för ett ärende", size="3", as_="h2", weight="medium"),
+                rx.text(
+                    "Anmälan, tidslinje, utredning, åtgärder och uppföljning i en PDF. "
+                    "Andra barns namn är maskerade.",
+                    size="2",
+                    color=rx.color("gray", 11),
+                ),
+                rx.flex(
+                    rx.vstack(
+                        rx.el.label("Ärendenummer", html_for="stat-pack", **LABEL_STYLE),
+                        rx.input(
+                            id="stat-pack",
+                            placeholder="KB-2026-0001",
+                            value=S.pack_ref,
+                            on_change=S.set_pack_ref,
+                            max_length=32,
+                        ),
+                        spacing="1",
+                    ),
+                    rx.cond(
+                        S.pack_ref.length() > 0,
+                        _download("Hämta svarspaket", S.pack_href, "file-down", True),
+                    ),
+                    gap="3",
+                    wrap="wrap",
+                    align="end",
+                ),
+                spacing="3",
+            ),
+            width="100%",
+        ),
+        spacing="4",
+        width="100%",
+    )
+
+
+def content() -> rx.Component:
+    return rx.vstack(
+        filters(),
+        rx.tabs.root(
+            rx.tabs.list(
+                rx.tabs.trigger("Diagram", value="diagram"),
+                rx.tabs.trigger("Upprepade händelser", value="monster"),
+                rx.tabs.trigger("Export", value="export"),
+            ),
+            rx.tabs.content(
+                rx.cond(S.ready, charts_tab(), rx.spinner(size="3")),
+                value="diagram",
+                padding_top="1rem",
+            ),
+            rx.tabs.content(patterns_tab(), value="monster", padding_top="1rem"),
+            rx.tabs.content(exports_tab(), value="export", padding_top="1rem"),
+            default_value="diagram",
+            width="100%",
+        ),
+        spacing="4",
+        width="100%",
+    )
+
+
+def statistics_page() -> rx.Component:
+    return page_frame("Statistik", content)
+
+
+__all__ = ["statistics_page", "RecurringRow"]

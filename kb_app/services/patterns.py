@@ -1,0 +1,226 @@
+"""Repeated events ("Upprepade händelser") for principals (their units) and organisers.
+
+Pupils who appear in several cases within 12 months, as subjected or involved,
+matched on the normalised name (``Party.name_key``) and class within a unit; and
+places and times that recur. A match can be marked wrong (``PatternDismissal``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, literal_column
+from sqlmodel import Session, select
+
+from kb_app.db import read_scope, session_scope
+from kb_app.dbtypes import utcnow
+from kb_app.domain import patterns as pt
+from kb_app.domain.access import Action, Actor, can
+from kb_app.domain.statistics import weekday_from_sql
+from kb_app.models import Case, Party, PatternDismissal, Unit
+from kb_app.services.statistics import NoStatisticsAccess, weekday_sunday0
+
+
+@dataclass(frozen=True)
+class Patterns:
+    pupils: list[pt.RepeatedPupil]
+    places: list[pt.Recurring]
+    times: list[pt.Recurring]
+    dismissed: int  # matches currently hidden as wrong
+    since: datetime
+
+
+def _visible_units(s: Session, actor: Actor | None) -> dict[int, str]:
+    if actor is None or not can(actor, Action.STATISTICS):
+        raise NoStatisticsAccess()
+    rows = s.exec(
+        select(Unit.id, Unit.name).where(Unit.organisation_id == actor.organisation_id)
+    ).all()
+    return {uid: name for uid, name in rows if actor.is_organiser or uid in actor.principal_units}
+
+
+def _class_key_sql(col):
+    return func.replace(col, " ", "")
+
+
+# "+ 0": group without steering the planner onto the unit index (see statistics.units)
+UNIT = (Case.unit_id + literal_column("0")).label("unit")
+
+
+def _in_units(unit_ids: list[int] | None):
+    """A unit condition, or none when the actor sees the whole organisation."""
+    return [] if unit_ids is None else [Case.unit_id.in_(unit_ids)]
+
+
+def _groups(s: Session, org_id: int, unit_ids: list[int] | None, since: datetime, key=None):
+    ck = _class_key_sql(Party.class_name)
+    q = (
+        select(
+            UNIT,
+            Party.name_key,
+            ck.label("ck"),
+            func.count(func.distinct(Case.id)),
+            func.max(Case.id),
+            func.sum(case((Party.role == "subjected", 1), else_=0)),
+            func.sum(case((Party.role == "involved", 1), else_=0)),
+        )
+        .join(Case, Case.id == Party.case_id)
+        .where(
+            Case.organisation_id == org_id,
+            *_in_units(unit_ids),
+            Case.reported_at >= since,
+            Party.kind == "pupil",
+            Party.role.in_(["subjected", "involved"]),
+            Party.name_key != "",
+        )
+        .group_by(UNIT, Party.name_key, ck)
+        .having(func.count(func.distinct(Case.id)) >= pt.MIN_CASES)
+    )
+    if key is not None:
+        q = q.where(Case.unit_id == key.unit_id, Party.name_key == key.name_key)
+    return [
+        pt.MatchGroup(pt.MatchKey(u, nk, c or ""), int(n), int(last), int(sj or 0), int(inv or 0))
+        for u, nk, c, n, last, sj, inv in s.exec(q)
+        if key is None or (c or "") == key.class_key
+    ]
+
+
+def _dismissed(s: Session, org_id: int) -> dict[pt.MatchKey, int]:
+    out: dict[pt.MatchKey, int] = {}
+    for d in s.exec(select(PatternDismissal).where(PatternDismissal.organisation_id == org_id)):
+        k = pt.MatchKey(d.unit_id, d.name_key, d.class_key)
+        out[k] = max(out.get(k, 0), d.last_case_id)
+    return out
+
+
+def find(actor: Actor | None, *, now: datetime | None = None) -> Patterns:
+    now = now or utcnow()
+    since = now - timedelta(days=pt.WINDOW_DAYS)
+    with read_scope() as s:
+        names = _visible_units(s, actor)
+        if not names:
+            return Patterns([], [], [], 0, since)
+        unit_ids = None if actor.is_organiser else sorted(names)
+        org_id = actor.organisation_id
+        dismissed = _dismissed(s, org_id)
+        groups = _groups(s, org_id, unit_ids, since)
+        hidden = sum(1 for g in groups if g.key in dismissed and g.last_case_id <= dismissed[g.key])
+        listed = pt.visible_groups(groups, dismissed)
+        pupils = []
+        if listed:
+            keys = {g.key for g, _ in listed}
+            rows = s.exec(
+                select(
+                    Case.unit_id,
+                    Party.name_key,
+                    Party.class_name,
+                    Party.name,
+                    Party.role,
+                    Case.id,
+                    Case.reference,
+                    Case.reported_at,
+                )
+                .join(Case, Case.id == Party.case_id)
+                .where(
+                    Case.organisation_id == org_id,
+                    Case.unit_id.in_(sorted({k.unit_id for k in keys})),
+                    Case.reported_at >= since,
+                    Party.kind == "pupil",
+                    Party.role.in_(["subjected", "involved"]),
+                    Party.name_key.in_(sorted({k.name_key for k in keys})),
+                )
+            ).all()
+            parties: dict[pt.MatchKey, list] = {}
+            for u, nk, cls, name, role, cid, ref, at in rows:
+                k = pt.MatchKey(u, nk, pt.class_key(cls))
+                if k in keys:
+                    parties.setdefault(k, []).append((name, cls, pt.CaseRef(cid, ref, at, role)))
+            pupils = [
+                pt.repeated_pupil(g, again, names[g.key.unit_id], parties.get(g.key, []))
+                for g, again in listed
+            ]
+        base = [
+            Case.organisation_id == org_id,
+            *_in_units(unit_ids),
+            Case.reported_at >= since,
+        ]
+        totals = dict(s.exec(select(UNIT, func.count()).where(*base).group_by(UNIT)).all())
+        place_rows = s.exec(
+            select(UNIT, Case.place, func.count())
+            .where(*base)
+            .group_by(UNIT, Case.place)
+            .having(func.count() >= pt.MIN_RECURRING)
+        ).all()
+        inner = (
+            select(
+                Case.unit_id.label("u"),
+                weekday_sunday0(s.get_bind().dialect.name, Case.occurred_on).label("wd"),
+                func.substr(Case.occurred_time, 1, 2).label("hh"),
+            )
+            .where(*base, Case.occurred_time != "")
+            .subquery()
+        )
+        time_rows = s.exec(
+            select(inner.c.u, inner.c.wd, inner.c.hh, func.count())
+            .group_by(inner.c.u, inner.c.wd, inner.c.hh)
+            .having(func.count() >= pt.MIN_RECURRING)
+        ).all()
+    return Patterns(
+        pupils=pupils,
+        places=pt.recurring_places(place_rows, totals, names),
+        times=pt.recurring_times(
+            [(u, weekday_from_sql(wd), hh, n) for u, wd, hh, n in time_rows], totals, names
+        ),
+        dismissed=hidden,
+        since=since,
+    )
+
+
+def _key_for_token(s: Session, actor: Actor, token: str, since: datetime) -> pt.MatchGroup | None:
+    names = _visible_units(s, actor)
+    if not names:
+        return None
+    unit_ids = None if actor.is_organiser else sorted(names)
+    for g in _groups(s, actor.organisation_id, unit_ids, since):
+        if g.key.token == token:
+            return g
+    return None
+
+
+def dismiss(actor: Actor | None, token: str, *, now: datetime | None = None) -> bool:
+    """Mark the match with ``token`` as wrong. The match is looked up again on the
+    server within the actor's units (the page only holds an opaque token)."""
+    now = now or utcnow()
+    since = now - timedelta(days=pt.WINDOW_DAYS)
+    with session_scope() as s:
+        group = _key_for_token(s, actor, token, since)
+        if group is None:
+            return False
+        s.add(
+            PatternDismissal(
+                organisation_id=actor.organisation_id,
+                unit_id=group.key.unit_id,
+                name_key=group.key.name_key,
+                class_key=group.key.class_key,
+                last_case_id=group.last_case_id,
+                dismissed_by_user_id=actor.user_id,
+                dismissed_at=now,
+            )
+        )
+    return True
+
+
+def restore_all(actor: Actor | None) -> int:
+    """Show every match marked wrong again (within the actor's units)."""
+    with session_scope() as s:
+        names = _visible_units(s, actor)
+        rows = s.exec(
+            select(PatternDismissal).where(
+                PatternDismissal.organisation_id == actor.organisation_id,
+                PatternDismissal.unit_id.in_(sorted(names) or [-1]),
+            )
+        ).all()
+        for r in rows:
+            s.delete(r)
+        return len(rows)

@@ -1,0 +1,213 @@
+"""Exports: pseudonymised CSV/XLSX, named export logged, yearly report, reply pack
+with other children masked, and the authenticated download routes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlmodel import select
+
+from kb_app import api
+from kb_app.db import read_scope
+from kb_app.domain import statistics as st
+from kb_app.models import AccessLog, Party
+from kb_app.services import auth, exports, reply_pack
+from kb_app.services import yearly_report as reports
+from kb_app.services.cases import AccessDenied
+from tests.helpers import actor_for
+from tests.services import stats_fixture
+
+with warnings.catch_warnings():  # starlette's note about httpx versions
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+SY = st.Filters(st.school_year(2025))
+CHILDREN = ["Elsa", "Omar", "Liam", "Maja", "Noah", "Vera"]
+STAFF = ["Anna Holm", "Peter Ström"]
+
+
+@pytest.fixture
+def fx(engine):
+    return stats_fixture.build()
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    text = data.decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
+
+
+def _names_in(text: str) -> list[str]:
+    return [n for n in CHILDREN + STAFF if re.search(rf"\b{n}\b", text)]
+
+
+def _log(action: str) -> list[AccessLog]:
+    with read_scope() as s:
+        return list(s.exec(select(AccessLog).where(AccessLog.action == action)))
+
+
+def _pdf_text(data: bytes) -> str:
+    assert data[:5] == b"%PDF-"
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_pseudonymised_csv_has_no_names_and_stable_pseudonyms(fx):
+    data = exports.to_csv(
+        exports.case_list(actor_for("organiser@test.se"), SY, include_names=False)
+    )
+    rows = _csv_rows(data)
+    header, body = rows[0], rows[1:]
+    assert header[0] == "Ärende" and "Vad hände" not in header
+    assert len(body) == 7
+    text = data.decode("utf-8")
+    assert _names_in(text) == []
+    assert "klätterställningen" not in text  # no free text
+    by_ref = {r[0]: dict(zip(header, r, strict=True)) for r in body}
+    c1, c2 = by_ref[fx.refs["C1"]], by_ref[fx.refs["C2"]]
+    # Elsa is subjected in C1 and involved in C2: the same stand-in both times
+    assert c1["Utsatta"] == "Elev A (4A)"
+    assert "Elev A (4A)" in c2["Inblandade"]
+    assert c2["Utsatta"] == "Elev B (4A)"  # Omar
+    assert "Personal A" in c1["Inblandade"]
+    log = _log("export_cases")
+    assert len(log) == 1 and log[0].allowed
+
+
+def test_named_export_is_explicit_and_logged(fx):
+    data = exports.to_csv(exports.case_list(actor_for("organiser@test.se"), SY, include_names=True))
+    text = data.decode("utf-8")
+    assert "Elsa Berg (4A)" in text and "Vad hände" in text
+    assert len(_log("export_cases_named")) == 1
+    assert _log("export_cases") == []
+
+
+def test_pseudonymised_xlsx_has_no_names(fx):
+    data = exports.to_xlsx(
+        exports.case_list(actor_for("organiser@test.se"), SY, include_names=False)
+    )
+    ws = load_workbook(io.BytesIO(data)).active
+    values = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+    assert values[0] == "Ärende"
+    assert _names_in(" ".join(values)) == []
+    assert ws.max_row == 8  # header + 7 cases
+
+
+def test_principal_exports_only_their_units(fx):
+    data = exports.to_csv(
+        exports.case_list(actor_for("principal@test.se"), SY, include_names=False)
+    )
+    refs = {r[0] for r in _csv_rows(data)[1:]}
+    assert refs == {fx.refs[c] for c in ["C1", "C2", "C3", "C4"]}
+
+
+def test_investigator_cannot_export_and_the_attempt_is_logged(fx):
+    with pytest.raises(AccessDenied):
+        exports.case_list(actor_for("investigator@test.se"), SY, include_names=True)
+    log = _log("export_cases_named")
+    assert len(log) == 1 and not log[0].allowed
+
+
+def test_yearly_report_html_and_pdf(fx):
+    rep = reports.yearly_report(actor_for("organiser@test.se"), SY)
+    html = reports.report_html(rep)
+    assert "Kränkande behandling – Läsåret 2025/26" in html
+    assert "Testkommun" in html and "<table>" in html
+    assert _names_in(html) == []
+    text = _pdf_text(reports.report_pdf(rep))
+    assert "Läsåret 2025/26" in text
+    assert "Från anmälan till avslut" in text and "Tid per steg" in text
+    assert "Testkommun" in text
+    assert _names_in(text) == []
+    with pytest.raises(AccessDenied):
+        reports.yearly_report(actor_for("investigator@test.se"), SY)
+
+
+def test_reply_pack_masks_other_children(fx):
+    pack = reply_pack.build(actor_for("organiser@test.se"), case_id=fx.cases["C1"])
+    text = _pdf_text(pack.pdf)
+    assert fx.refs["C1"] in text and pack.filename == f"svarspaket-{fx.refs['C1']}.pdf"
+    assert "Elsa Berg" in text
+    assert "Omar" not in text and "Ali" not in text.replace("Alias", "")
+    assert "Elev A" in text
+    assert "Peter Ström" in text  # staff keep their names
+    # "Omar Ali knuffade Elsa …": the other child is masked in the free text too
+    assert "Elev A knuffade Elsa" in " ".join(text.split())
+    log = _log("export_reply_pack")
+    assert [(e.case_id, e.allowed) for e in log] == [(fx.cases["C1"], True)]
+
+
+def test_reply_pack_for_the_other_child(fx):
+    with read_scope() as s:
+        omar = s.exec(
+            select(Party).where(Party.case_id == fx.cases["C2"], Party.name == "Omar Ali")
+        ).one()
+    pack = reply_pack.build(
+        actor_for("principal@test.se"), reference=fx.refs["C2"].lower(), party_id=omar.id
+    )
+    text = _pdf_text(pack.pdf)
+    assert "Omar Ali" in text and "Elsa" not in text
+
+
+def test_reply_pack_access(fx):
+    for who in ["investigator", "principal_gran", "admin"]:
+        with pytest.raises(AccessDenied):
+            reply_pack.build(actor_for(f"{who}@test.se"), case_id=fx.cases["C1"])
+    with pytest.raises(AccessDenied):
+        reply_pack.build(actor_for("organiser@test.se"), reference="KB-1999-9999")
+    assert all(not e.allowed for e in _log("export_reply_pack"))
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+def _client_for(email: str) -> TestClient:
+    password = "provlosenord-2026"
+    with read_scope() as s:
+        from kb_app.models import User
+
+        uid = s.exec(select(User.id).where(User.email == email)).one()
+    auth.set_password(uid, password)
+    result = auth.login(email, password)
+    client = TestClient(api.build_api(), base_url="http://testserver")
+    client.cookies.set(api.SESSION_COOKIE, result.token)
+    return client
+
+
+def test_download_routes_check_the_session_and_access(fx):
+    anonymous = TestClient(api.build_api(), base_url="http://testserver")
+    r = anonymous.get("/export/statistik/arenden.csv", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/logga-in"
+
+    org = _client_for("organiser@test.se")
+    r = org.get("/export/statistik/arenden.csv?period=school_year&year=2025")
+    assert r.status_code == 200
+    assert "attachment" in r.headers["content-disposition"]
+    assert "arenden-2025-26-pseudonymiserad.csv" in r.headers["content-disposition"]
+    assert r.headers["cache-control"] == "no-store"
+    assert len(_csv_rows(r.content)) == 8 and _names_in(r.text) == []
+
+    r = org.get("/export/statistik/arenden.xlsx?period=school_year&year=2025&namn=1")
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    r = org.get("/export/statistik/arsrapport.pdf?period=calendar_year&year=2025")
+    assert r.status_code == 200 and r.content[:5] == b"%PDF-"
+    r = org.get("/export/statistik/arsrapport.html?period=school_year&year=2025")
+    assert r.status_code == 200 and "Läsåret 2025/26" in r.text
+    r = org.get(f"/export/svarspaket.pdf?ref={fx.refs['C1']}")
+    assert r.status_code == 200 and fx.refs["C1"] in _pdf_text(r.content)
+    r = org.get("/export/statistik/arenden.csv?period=custom&from=2025-09-30&to=2025-09-01")
+    assert r.status_code == 400 and "före" in r.text
+
+    inv = _client_for("investigator@test.se")
+    assert inv.get("/export/statistik/arenden.csv").status_code == 403
+    assert inv.get("/export/statistik/arsrapport.pdf").status_code == 403
+    assert inv.get(f"/export/svarspaket.pdf?id={fx.cases['C1']}").status_code == 404
+
+    principal = _client_for("principal@test.se")
+    r = principal.get(f"/export/statistik/arenden.csv?year=2025&unit={fx.units['gran']}")
+    assert r.status_code == 403

@@ -166,6 +166,7 @@ def _report_links(args: argparse.Namespace) -> int:
             print(f"{org_name}:")
             org = org_name
         print(f"  {unit:<{width}}  {url or '(ingen aktiv länk: kör med --skapa-saknade)'}")
+    return 0
 
 
 @command(

@@ -204,6 +204,10 @@ SPAN = {
 }
 
 
+RECURRING_PUPIL = "Elsa Andersson"
+RECURRING_CLASS = "4A"
+
+
 def _working_hours(day: datetime, now: datetime, rng: random.Random) -> datetime:
     """A time between 07:30 and 16:00 Swedish time on ``day`` (never after ``now``)."""
     local = day.astimezone(TZ).replace(hour=7, minute=30, second=0, microsecond=0)
@@ -322,6 +326,10 @@ def _seed_case(
 ) -> None:
     sc = rng.choice(unit_classes)
     subj = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+    recurring = next((c for c in unit_classes if c.name == RECURRING_CLASS), None)
+    if i % 20 == 5 and recurring is not None:
+        # One pupil recurs over the year, so "Upprepade händelser" has something to show.
+        sc, subj = recurring, RECURRING_PUPIL
     place, story = STORIES[i % len(STORIES)]
     staff_case = i % len(STORIES) == 7
     reporter = REPORTERS[i % len(REPORTERS)]

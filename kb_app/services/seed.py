@@ -208,9 +208,20 @@ RECURRING_PUPIL = "Elsa Andersson"
 RECURRING_CLASS = "4A"
 
 
+def _school_day_before(reported_at: datetime, days: int):
+    """The incident's date: ``days`` before the report, moved back to a school day."""
+    d = (reported_at.astimezone(TZ) - timedelta(days=days)).date()
+    while not deadlines.is_working_day(d):
+        d -= timedelta(days=1)
+    return d
+
+
 def _working_hours(day: datetime, now: datetime, rng: random.Random) -> datetime:
-    """A time between 07:30 and 16:00 Swedish time on ``day`` (never after ``now``)."""
+    """A time between 07:30 and 16:00 Swedish time on the school day ``day`` (or the
+    one before it), never after ``now``."""
     local = day.astimezone(TZ).replace(hour=7, minute=30, second=0, microsecond=0)
+    while not deadlines.is_working_day(local.date()):
+        local -= timedelta(days=1)
     at = (local + timedelta(minutes=rng.randint(0, 510))).astimezone(UTC)
     return min(at, now - timedelta(minutes=rng.randint(20, 90)))
 
@@ -348,7 +359,7 @@ def _seed_case(
         updated_at=reported_at,
         class_name=sc.name,
         grade=sc.grade,
-        occurred_on=(reported_at - timedelta(days=rng.randint(0, 2))).date(),
+        occurred_on=_school_day_before(reported_at, rng.randint(0, 2)),
         occurred_time=f"{rng.randint(8, 15):02d}:{rng.choice([0, 15, 30, 45]):02d}",
         place=place,
         description=story.format(s=subj.split()[0]),

@@ -147,6 +147,14 @@ class Case(SQLModel, table=True):
         Index("ix_case_org_reported", "organisation_id", "reported_at"),
         Index("ix_case_org_due", "organisation_id", "closed_at", "due_at"),
         Index("ix_case_unit_grade_class", "unit_id", "grade", "class_name"),
+        # The overview: every filter and sort order served by an index.
+        Index("ix_case_org_grade_reported", "organisation_id", "grade", "reported_at"),
+        Index("ix_case_org_kinds_reported", "organisation_id", "kinds", "reported_at"),
+        Index("ix_case_org_grounds_reported", "organisation_id", "grounds", "reported_at"),
+        Index("ix_case_responsible_reported", "responsible_user_id", "reported_at"),
+        Index("ix_case_org_staff_reported", "organisation_id", "staff_involved", "reported_at"),
+        # Open (and late) cases newest first, without reading the table.
+        Index("ix_case_org_open_reported", "organisation_id", "closed_at", "reported_at", "due_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -192,6 +200,16 @@ class Case(SQLModel, table=True):
 
     # Outcome of the investigation, for statistics
     conclusion: str = Field(default="", max_length=32)
+
+
+# Sorting by class: ascending is (class, newest first), descending its exact reverse.
+Index(
+    "ix_case_org_class_reported",
+    Case.organisation_id,
+    Case.class_name,
+    Case.reported_at.desc(),
+    Case.id.desc(),
+)
 
 
 class Party(SQLModel, table=True):

@@ -32,7 +32,9 @@ def escalate_after(session: Session, organisation_id: int) -> int:
     return row.escalate_after_days if row else deadlines.ESCALATE_AFTER_DAYS
 
 
-def due_for_next_step(session: Session, organisation_id: int, completed: Step, at: datetime) -> datetime | None:
+def due_for_next_step(
+    session: Session, organisation_id: int, completed: Step, at: datetime
+) -> datetime | None:
     """Due date of the step after ``completed``, counted from ``at`` (None if it has no limit)."""
     nxt = next_step(completed)
     if nxt is None:

@@ -42,6 +42,7 @@ def _select(
         rx.el.select(
             *items,
             id=f"f-{key}",
+            name=f"f-{key}",
             value=value,
             on_change=lambda v: S.set_filter(key, v),
             class_name="kb-select",
@@ -124,7 +125,7 @@ def _cards() -> rx.Component:
 def _filters() -> rx.Component:
     more_label = rx.cond(S.more_filters_active, "Fler filter (aktiva)", "Fler filter")
     return rx.card(
-        rx.form(
+        rx.el.form(
             rx.flex(
                 _field(
                     "Sök ärendenummer",

@@ -510,7 +510,7 @@ def count_capped(reader: _Reader, where: tuple, values: dict) -> int:
         inner = select(Case.id).where(*conditions(where)).limit(COUNT_CAP + 1).subquery()
         return select(func.count()).select_from(inner)
 
-    return reader.scalar(("count_capped", where), build, values)
+    return reader.scalar(("count_capped", where, COUNT_CAP), build, values)
 
 
 def _rows_in_order(

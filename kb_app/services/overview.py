@@ -25,18 +25,16 @@ would write, without building and compiling expressions on every request.
 
 from __future__ import annotations
 
-import re
-from collections import namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 
 from sqlalchemy import Integer, and_, bindparam, case, func, literal, or_, true
-from sqlalchemy.engine import Connection
+from sqlalchemy.sql import operators
 from sqlmodel import select
 
-from kb_app.db import get_engine, read_scope
+from kb_app.db import read_scope
 from kb_app.dbtypes import utcnow
 from kb_app.domain.access import Action, Actor, can
 from kb_app.domain.fmt import TZ, sv_date
@@ -54,9 +52,10 @@ from kb_app.domain.process import OPEN_STEPS, STEP_LABELS, STEP_ORDER
 from kb_app.domain.vocab import GROUND_CODES, KIND_CODES, KIND_LABELS, from_mask
 from kb_app.models import Case, ChangeCounter, SchoolClass, Unit, User
 from kb_app.services.cases import AccessDenied
+from kb_app.services.prepared import Reader, read_connection
 
 COUNT_CAP = 10_000
-SMALL_SET = 1_000
+SMALL_SET = 2_000
 DEEP_OFFSET = 500
 OPEN_STEP_CODES = [str(s) for s in OPEN_STEPS]
 GRADE_SHORT = {"": "", "F": "F", "G1": "Gy 1", "G2": "Gy 2", "G3": "Gy 3"}
@@ -73,70 +72,6 @@ class PageResult:
     @property
     def total_capped(self) -> bool:
         return self.total > COUNT_CAP
-
-
-# --- Prepared statements --------------------------------------------------------------
-
-
-@dataclass
-class _Prepared:
-    sql: str
-    names: list[str]
-    positional: bool
-    defaults: dict
-    bind: dict[str, Callable]
-    result: list[Callable | None]
-
-
-_PREPARED: dict[tuple, _Prepared] = {}
-
-
-def _prepare(dialect, stmt) -> _Prepared:
-    compiled = stmt.compile(dialect=dialect)
-    sql = str(compiled)
-    if "POSTCOMPILE" in sql:  # an expanding IN would need the values to render
-        raise ValueError("statement needs post-compilation")
-    positional = compiled.positiontup is not None
-    names = list(compiled.positiontup) if positional else re.findall(r"%\((\w+)\)s", sql)
-    binds = compiled.binds
-    defaults = {n: binds[n].value for n in names}
-    bind = {
-        n: proc
-        for n in names
-        if (proc := binds[n].type._cached_bind_processor(dialect)) is not None
-    }
-    result = [c.type._cached_result_processor(dialect, None) for c in stmt.selected_columns]
-    return _Prepared(sql, names, positional, defaults, bind, result)
-
-
-class _Reader:
-    """Runs prepared shapes on one read transaction's DB-API connection."""
-
-    def __init__(self, conn: Connection):
-        self.conn = conn
-        self.dialect = conn.dialect
-        self.raw = conn.connection.dbapi_connection
-
-    def all(self, key: tuple, build: Callable[[], object], values: dict) -> list[tuple]:
-        prep = _PREPARED.get((self.dialect.name, key))
-        if prep is None:
-            prep = _PREPARED[(self.dialect.name, key)] = _prepare(self.dialect, build())
-        params = {**prep.defaults, **values}
-        for name, proc in prep.bind.items():
-            params[name] = proc(params[name])
-        cur = self.raw.cursor()
-        try:
-            cur.execute(prep.sql, [params[n] for n in prep.names] if prep.positional else params)
-            rows = cur.fetchall()
-        finally:
-            cur.close()
-        procs = prep.result
-        if any(procs):
-            rows = [tuple(p(v) if p else v for p, v in zip(procs, r, strict=True)) for r in rows]
-        return rows
-
-    def scalar(self, key: tuple, build: Callable[[], object], values: dict):
-        return self.all(key, build, values)[0][0]
 
 
 # --- Where: the filter's shape (which SQL) and values (its parameters) ---------------
@@ -268,13 +203,9 @@ def conditions(shape: tuple) -> list:
 # --- Orders and segments -----------------------------------------------------------------
 
 
-def _ts(dt: datetime | None) -> float:
-    return dt.timestamp() if dt is not None else 0.0
-
-
 NEWEST = (Case.reported_at.desc(), Case.id.desc())
 
-# SQL orders by name, and the same orders in Python over key rows.
+# SQL orders by name (the segments' inner orders are mirrored in _rows_small).
 ORDERS: dict[str, tuple] = {
     "newest": NEWEST,
     "oldest": (Case.reported_at.asc(), Case.id.asc()),
@@ -286,12 +217,6 @@ ORDERS: dict[str, tuple] = {
     "due_asc": (Case.due_at.asc(), Case.id.asc()),
     "due_desc": (Case.due_at.desc(), Case.id.desc()),
 }
-PY_ORDERS: dict[str, Callable] = {
-    "newest": lambda r: (-_ts(r.reported_at), -r.id),
-    "due_asc": lambda r: (_ts(r.due_at), r.id),
-    "due_desc": lambda r: (-_ts(r.due_at), -r.id),
-}
-
 COLUMNS = {
     "unit_id": Case.unit_id,
     "grade": Case.grade,
@@ -328,10 +253,7 @@ def segment_condition(shape: tuple):
 class Segment:
     shape: tuple
     values: dict = field(default_factory=dict)
-    inner: str = "newest"  # a key of ORDERS and PY_ORDERS
-
-    def key(self, r) -> tuple:
-        return PY_ORDERS[self.inner](r)
+    inner: str = "newest"  # "newest", "due_asc" or "due_desc" (keys of ORDERS)
 
 
 @dataclass(frozen=True)
@@ -340,8 +262,12 @@ class Plan:
 
     direct: str | None = None  # a key of ORDERS
     segments: tuple[Segment, ...] = ()
-    segment_of: Callable | None = None  # Python: a key row's segment index
-    make_rank: Callable[[datetime], object] | None = None  # SQL segment index (naive_statement)
+    # A row's segment: by its value of ``column`` (``rank`` maps value -> segment,
+    # others go last), or else by the SQL expression ``make_rank``.
+    column: str | None = None
+    rank: dict | None = None
+    make_rank: Callable[[object], object] | None = None  # (now or None for a parameter)
+    shape: tuple = ()
 
 
 def _value_walk(column: str, values: Sequence, restrict=None) -> Plan:
@@ -355,13 +281,12 @@ def _value_walk(column: str, values: Sequence, restrict=None) -> Plan:
     segs = [Segment(("eq", column), {"seg": x}) for x in values]
     segs.append(Segment(("rest", column, rest), {f"r{i}": x for i, x in enumerate(values)}))
 
-    def segment_of(r) -> int:
-        return rank.get(getattr(r, column), rest)
-
     def make_rank(_now):
         return case(rank, value=COLUMNS[column], else_=rest) if rank else literal(rest)
 
-    return Plan(segments=tuple(segs), segment_of=segment_of, make_rank=make_rank)
+    return Plan(
+        segments=tuple(segs), column=column, rank=rank, make_rank=make_rank, shape=("col", column)
+    )
 
 
 @lru_cache(maxsize=64)
@@ -373,11 +298,7 @@ def _kinds_order() -> list[int]:
     return sorted(range(1, 1 << len(KIND_CODES)), key=lambda m: sv_key(kinds_label(m)))
 
 
-def _is_late(r, now: datetime) -> bool:
-    return r.closed_at is None and r.due_at is not None and r.due_at < now
-
-
-def plan_for(f: OverviewFilter, actor: Actor, reader: _Reader, now: datetime) -> Plan:
+def plan_for(f: OverviewFilter, actor: Actor, reader: Reader, now: datetime) -> Plan:
     key, desc = f.sort, f.desc
     if key == SortKey.DATE:
         return Plan(direct="newest" if desc else "oldest")
@@ -409,11 +330,6 @@ def plan_for(f: OverviewFilter, actor: Actor, reader: _Reader, now: datetime) ->
         return _value_walk("responsible_user_id", ids[::-1] if desc else ids)
     if key == SortKey.DUE:
 
-        def due_segment(r) -> int:
-            if r.closed_at is not None:
-                return 2
-            return 0 if r.due_at is not None else 1
-
         def due_rank(_now):
             return case((Case.closed_at.is_not(None), 2), (Case.due_at.is_(None), 1), else_=0)
 
@@ -422,20 +338,20 @@ def plan_for(f: OverviewFilter, actor: Actor, reader: _Reader, now: datetime) ->
             Segment(("due_none",)),
             Segment(("closed",)),
         )
-        return Plan(segments=segs, segment_of=due_segment, make_rank=due_rank)
+        return Plan(segments=segs, make_rank=due_rank, shape=("due",))
     if key == SortKey.LATE:
         late = Segment(("late",), {"now": now}, "due_asc")  # the longest overdue first
         rest = Segment(("not_late",), {"now": now})
         if desc:  # late ones last
             return Plan(
                 segments=(rest, late),
-                segment_of=lambda r: 1 if _is_late(r, now) else 0,
                 make_rank=lambda n: case((late_condition(n), 1), else_=0),
+                shape=("late", True),
             )
         return Plan(
             segments=(late, rest),
-            segment_of=lambda r: 0 if _is_late(r, now) else 1,
             make_rank=lambda n: case((late_condition(n), 0), else_=1),
+            shape=("late", False),
         )
     raise ValueError(f"unknown sort {key!r}")
 
@@ -456,18 +372,6 @@ ROW_COLUMNS = (
     Case.closed_at,
     Case.staff_involved,
 )
-KEY_COLUMNS = (
-    Case.id,
-    Case.unit_id,
-    Case.grade,
-    Case.kinds,
-    Case.step,
-    Case.responsible_user_id,
-    Case.due_at,
-    Case.closed_at,
-    Case.reported_at,
-)
-KeyRow = namedtuple("KeyRow", [c.key for c in KEY_COLUMNS])
 
 
 def _row_select():
@@ -482,7 +386,7 @@ def _limit(stmt):
     return stmt.limit(P("lim", type_=Integer)).offset(P("off", type_=Integer))
 
 
-def visible_units(actor: Actor, reader: _Reader) -> list[tuple[int, str]]:
+def visible_units(actor: Actor, reader: Reader) -> list[tuple[int, str]]:
     """(id, name) of the units whose cases the actor sees, in Swedish name order."""
     v: dict = {"org": actor.organisation_id}
     if actor.is_organiser:
@@ -505,7 +409,7 @@ def visible_units(actor: Actor, reader: _Reader) -> list[tuple[int, str]]:
     return sorted(((u, n) for u, n in rows), key=lambda u: (sv_key(u[1]), u[0]))
 
 
-def count_capped(reader: _Reader, where: tuple, values: dict) -> int:
+def count_capped(reader: Reader, where: tuple, values: dict) -> int:
     def build():
         inner = select(Case.id).where(*conditions(where)).limit(COUNT_CAP + 1).subquery()
         return select(func.count()).select_from(inner)
@@ -514,37 +418,41 @@ def count_capped(reader: _Reader, where: tuple, values: dict) -> int:
 
 
 def _rows_in_order(
-    reader: _Reader,
+    reader: Reader,
     where: tuple,
     seg: tuple | None,
     order: str,
     values: dict,
     offset: int,
     limit: int,
+    *,
+    small: bool = False,
 ) -> list[tuple]:
     def where_clause():
         conds = conditions(where)
         return [*conds, segment_condition(seg)] if seg else conds
 
-    if offset < DEEP_OFFSET:
+    terms = _unindexed(ORDERS[order]) if small else ORDERS[order]
+    if offset < DEEP_OFFSET and not small:
         return reader.all(
-            ("rows", where, seg, order),
-            lambda: _limit(_row_select().where(*where_clause()).order_by(*ORDERS[order])),
+            ("rows", where, seg, order, small),
+            lambda: _limit(_row_select().where(*where_clause()).order_by(*terms)),
             {**values, "lim": limit, "off": offset},
         )
-    # Deep: skip over narrow index entries first, then read only the page's rows.
+    # Deep, or sorting a small result: narrow index entries first (read from the
+    # index alone), then only the page's rows.
     ids = [
         r[0]
         for r in reader.all(
-            ("ids", where, seg, order),
-            lambda: _limit(select(Case.id).where(*where_clause()).order_by(*ORDERS[order])),
+            ("ids", where, seg, order, small),
+            lambda: _limit(select(Case.id).where(*where_clause()).order_by(*terms)),
             {**values, "lim": limit, "off": offset},
         )
     ]
     return _rows_by_ids(reader, ids)
 
 
-def _rows_by_ids(reader: _Reader, ids: list[int]) -> list[tuple]:
+def _rows_by_ids(reader: Reader, ids: list[int]) -> list[tuple]:
     if not ids:
         return []
     n = len(ids)
@@ -559,16 +467,50 @@ def _rows_by_ids(reader: _Reader, ids: list[int]) -> list[tuple]:
     return [found[i] for i in ids if i in found]
 
 
-def _rows_small(reader, where, values, plan: Plan, offset: int, limit: int) -> list[tuple]:
-    keys = [
-        KeyRow(*r)
-        for r in reader.all(
-            ("keys", where), lambda: select(*KEY_COLUMNS).where(*conditions(where)), values
-        )
-    ]
-    segs = plan.segments
-    keys.sort(key=lambda r: (s := plan.segment_of(r), segs[s].key(r)))
-    return _rows_by_ids(reader, [r.id for r in keys[offset : offset + limit]])
+def _unindexed(order: tuple) -> tuple:
+    """The same order as an expression no index provides, so that the planner
+    picks its index by the filter and sorts the few matches, rather than walking
+    an index in the wanted order while filtering out almost everything (SQLite
+    cannot tell that a rare step or unit matches few cases)."""
+    out = []
+    for term in order:
+        col = term.element
+        wrapped = func.coalesce(col, col)
+        out.append(wrapped.desc() if term.modifier is operators.desc_op else wrapped.asc())
+    return tuple(out)
+
+
+def _rows_small(reader, where, values, plan: Plan, offset: int, limit: int, now) -> list[tuple]:
+    """Sort a small result here: read (id, dates, segment) of every match as the
+    driver gives them (ISO text sorts like the dates on SQLite), group by segment,
+    order each group, and read the page's rows."""
+    if plan.column is not None:
+        seg_col = COLUMNS[plan.column]
+    else:
+        seg_col = plan.make_rank(None).label("seg")
+
+    def build():
+        return select(Case.id, Case.reported_at, Case.due_at, seg_col).where(*conditions(where))
+
+    keys = reader.all(("keys", where, plan.shape), build, {**values, "now": now}, raw=True)
+    groups: dict[int, list] = {}
+    rank, rest = plan.rank, len(plan.segments) - 1
+    for r in keys:
+        seg = r[3] if rank is None else rank.get(r[3], rest)
+        groups.setdefault(seg, []).append(r)
+    ordered: list = []
+    for i, seg in enumerate(plan.segments):
+        group = groups.get(i)
+        if not group:
+            continue
+        if seg.inner == "newest":
+            group.sort(key=lambda r: (r[1], r[0]), reverse=True)
+        else:  # by due date (never NULL in these segments), then id
+            group.sort(key=lambda r: (r[2], r[0]), reverse=seg.inner == "due_desc")
+        ordered.extend(group)
+        if len(ordered) >= offset + limit:
+            break
+    return _rows_by_ids(reader, [r[0] for r in ordered[offset : offset + limit]])
 
 
 def _rows_walk(reader, where, values, plan: Plan, offset: int, limit: int) -> list[tuple]:
@@ -599,7 +541,7 @@ def _rows_walk(reader, where, values, plan: Plan, offset: int, limit: int) -> li
 
 
 def page_rows(
-    reader: _Reader,
+    reader: Reader,
     actor: Actor,
     f: OverviewFilter,
     where: tuple,
@@ -612,10 +554,13 @@ def page_rows(
     """The page's database rows (in order) and whether another page follows."""
     plan = plan_for(f, actor, reader, now)
     limit = f.per_page + 1
+    small = total <= small_set
     if plan.direct is not None:
-        rows = _rows_in_order(reader, where, None, plan.direct, values, f.offset, limit)
-    elif total <= small_set:
-        rows = _rows_small(reader, where, values, plan, f.offset, limit)
+        rows = _rows_in_order(
+            reader, where, None, plan.direct, values, f.offset, limit, small=small
+        )
+    elif small:
+        rows = _rows_small(reader, where, values, plan, f.offset, limit, now)
     else:
         rows = _rows_walk(reader, where, values, plan, f.offset, limit)
     return rows[: f.per_page], len(rows) > f.per_page
@@ -655,11 +600,6 @@ def format_row(r, now: datetime) -> dict[str, str]:
     }
 
 
-def read_connection():
-    """A read-only transaction's connection (SQLite: deferred, beside writers)."""
-    return get_engine().execution_options(kb_read_only=True).connect()
-
-
 def fetch_page(
     actor: Actor,
     f: OverviewFilter,
@@ -672,20 +612,20 @@ def fetch_page(
     the page changed (the set of matches, and so its count, is the same)."""
     now = now or utcnow()
     where, values = where_of(actor, f, now)
-    with read_connection() as conn, conn.begin():
-        reader = _Reader(conn)
+    with read_connection() as conn:
+        reader = Reader(conn)
         if total is None:
             total = count_capped(reader, where, values)
         rows, has_next = page_rows(reader, actor, f, where, values, total, now, small_set=small_set)
     return PageResult(rows=[format_row(r, now) for r in rows], total=total, has_next=has_next)
 
 
-def naive_statement(actor: Actor, f: OverviewFilter, conn: Connection, now: datetime):
+def naive_statement(actor: Actor, f: OverviewFilter, conn, now: datetime):
     """The plain single SQL statement of the same page: the same rows in the same
     order, filtered, ordered and paged by the database alone (literal values).
     Tests compare the two; the benchmark times both."""
     where, values = where_of(actor, f, now)
-    plan = plan_for(f, actor, _Reader(conn), now)
+    plan = plan_for(f, actor, Reader(conn), now)
     if plan.direct is not None:
         order = list(ORDERS[plan.direct])
     else:
@@ -707,55 +647,110 @@ def naive_statement(actor: Actor, f: OverviewFilter, conn: Connection, now: date
     return stmt.params(**values)
 
 
-# --- Counts and options ---------------------------------------------------------------
+# --- Counts, options and the whole view ---------------------------------------------------
 
 
-def step_counts(actor: Actor, *, now: datetime | None = None) -> dict[str, int]:
-    """Open cases per step and the late ones ("late"), within the actor's scope."""
-    now = now or utcnow()
+def _step_counts(reader: Reader, actor: Actor, now: datetime) -> dict[str, int]:
     where, values = where_of(actor, OverviewFilter(), now)
-    with read_connection() as conn, conn.begin():
-        reader = _Reader(conn)
-        per_step = dict(
-            reader.all(
-                ("step_counts", where),
-                lambda: (
-                    select(Case.step, func.count())
-                    .where(*conditions(where), _const_in(Case.step, OPEN_STEP_CODES))
-                    .group_by(Case.step)
-                ),
-                values,
-            )
-        )
-        late = reader.scalar(
-            ("late_count", where),
+    per_step = dict(
+        reader.all(
+            ("step_counts", where),
             lambda: (
-                select(func.count()).select_from(Case).where(*conditions(where), late_condition())
+                select(Case.step, func.count())
+                .where(*conditions(where), _const_in(Case.step, OPEN_STEP_CODES))
+                .group_by(Case.step)
             ),
-            {**values, "now": now},
+            values,
         )
+    )
+    late = reader.scalar(
+        ("late_count", where),
+        lambda: select(func.count()).select_from(Case).where(*conditions(where), late_condition()),
+        {**values, "now": now},
+    )
     counts = {step: per_step.get(step, 0) for step in OPEN_STEP_CODES}
     counts["late"] = late
     return counts
 
 
+def step_counts(actor: Actor, *, now: datetime | None = None) -> dict[str, int]:
+    """Open cases per step and the late ones ("late"), within the actor's scope."""
+    now = now or utcnow()
+    where_of(actor, OverviewFilter(), now)  # access check
+    with read_connection() as conn:
+        return _step_counts(Reader(conn), actor, now)
+
+
 def unit_options(actor: Actor) -> list[tuple[int, str]]:
     where_of(actor, OverviewFilter(), utcnow())  # access check
-    with read_connection() as conn, conn.begin():
-        return visible_units(actor, _Reader(conn))
+    with read_connection() as conn:
+        return visible_units(actor, Reader(conn))
+
+
+def _class_options(reader: Reader, actor: Actor, unit_id: int | None) -> list[str]:
+    if unit_id is None or (not actor.is_organiser and unit_id not in actor.principal_units):
+        return []
+    rows = reader.all(
+        ("classes",),
+        lambda: (
+            select(SchoolClass.name)
+            .join(Unit, Unit.id == SchoolClass.unit_id)
+            .where(SchoolClass.unit_id == P("unit"), Unit.organisation_id == P("org"))
+        ),
+        {"unit": unit_id, "org": actor.organisation_id},
+    )
+    return sorted((r[0] for r in rows), key=sv_key)
 
 
 def class_options(actor: Actor, unit_id: int | None) -> list[str]:
     """Class names of one visible unit (for suggestions in the class filter)."""
-    where_of(actor, OverviewFilter(), utcnow())
-    if unit_id is None or (not actor.is_organiser and unit_id not in actor.principal_units):
-        return []
-    with read_scope() as s:
-        unit = s.get(Unit, unit_id)
-        if unit is None or unit.organisation_id != actor.organisation_id:
-            return []
-        names = s.exec(select(SchoolClass.name).where(SchoolClass.unit_id == unit_id)).all()
-    return sorted(names, key=sv_key)
+    where_of(actor, OverviewFilter(), utcnow())  # access check
+    with read_connection() as conn:
+        return _class_options(Reader(conn), actor, unit_id)
+
+
+@dataclass(frozen=True)
+class ViewData:
+    """Everything the overview shows, read together."""
+
+    page: PageResult
+    counter: int  # the change counter, read before the rest
+    counts: dict[str, int] | None
+    units: list[tuple[int, str]] | None
+    classes: list[str] | None
+    at: datetime
+
+
+def load_view(
+    actor: Actor,
+    f: OverviewFilter,
+    *,
+    total: int | None = None,
+    with_counts: bool = False,
+    with_options: bool = False,
+    now: datetime | None = None,
+) -> ViewData:
+    """One page, and as asked the counts per step and the filter options, on one
+    connection. ``total`` may be passed when only the order or page changed."""
+    now = now or utcnow()
+    where, values = where_of(actor, f, now)  # raises AccessDenied
+    with read_connection() as conn:
+        reader = Reader(conn)
+        # The counter first: a change racing with the reads below is then picked
+        # up by the live loop afterwards instead of being missed.
+        row = reader.first(
+            ("counter",),
+            lambda: select(ChangeCounter.value).where(ChangeCounter.organisation_id == P("org")),
+            {"org": actor.organisation_id},
+        )
+        if total is None:
+            total = count_capped(reader, where, values)
+        rows, has_next = page_rows(reader, actor, f, where, values, total, now)
+        counts = _step_counts(reader, actor, now) if with_counts else None
+        units = visible_units(actor, reader) if with_options else None
+        classes = _class_options(reader, actor, f.unit_id) if with_options else None
+    page = PageResult([format_row(r, now) for r in rows], total, has_next)
+    return ViewData(page, row[0] if row else 0, counts, units, classes, now)
 
 
 def counter_values(org_ids: Sequence[int]) -> dict[int, int]:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -20,7 +18,7 @@ from kb_app.domain import overview as ov
 from kb_app.domain.access import Actor, Page, may_use_page
 from kb_app.domain.fmt import local
 from kb_app.domain.process import OPEN_STEPS, STEP_LABELS, Step
-from kb_app.services import auth, cases, changes
+from kb_app.services import auth, cases
 from kb_app.services import overview as q
 from kb_app.state import live
 from kb_app.state.base import SESSION_COOKIE, AppState, cookie_value
@@ -39,44 +37,22 @@ def _fmt_int(n: int) -> str:
     return f"{n:,}".replace(",", "\u00a0")
 
 
-@dataclass
-class _Loaded:
-    """What one read of the database gives the page (built in a worker thread)."""
-
-    view: ov.OverviewFilter
-    page: q.PageResult
-    counter: int
-    counts: dict[str, int] | None
-    units: list[tuple[int, str]] | None
-    classes: list[str] | None
-    at: datetime
-
-
-def _load_sync(
-    actor: Actor,
+def _view_for(
+    cookie_header: str,
     f: ov.OverviewFilter,
     *,
     total: int | None,
     with_counts: bool,
-    with_units: bool,
-) -> _Loaded:
-    from kb_app.db import read_scope
-    from kb_app.dbtypes import utcnow
-
-    now = utcnow()
-    # Read the counter first: a change racing with the queries below is then
-    # picked up by the live loop afterwards instead of being missed.
-    with read_scope() as s:
-        counter = changes.current(s, actor.organisation_id)
-    page = q.fetch_page(actor, f, now=now, total=total)
-    return _Loaded(
-        view=f,
-        page=page,
-        counter=counter,
-        counts=q.step_counts(actor, now=now) if with_counts else None,
-        units=q.unit_options(actor) if with_units else None,
-        classes=q.class_options(actor, f.unit_id) if with_units else None,
-        at=now,
+    with_options: bool,
+    touch: bool = True,
+) -> tuple[Actor | None, q.ViewData | None]:
+    """The user of the session cookie and, if they may use the overview, the view:
+    one trip to a worker thread for both."""
+    actor = auth.resolve_session(cookie_value(cookie_header, SESSION_COOKIE), touch=touch)
+    if actor is None or not may_use_page(actor, Page.OVERVIEW):
+        return actor, None
+    return actor, q.load_view(
+        actor, f, total=total, with_counts=with_counts, with_options=with_options
     )
 
 
@@ -132,19 +108,10 @@ class OverviewState(AppState):
         if getattr(self, name) != value:
             setattr(self, name, value)
 
-    async def _overview_actor(self) -> Actor | None:
-        actor = await self.actor()
-        if actor is None or not may_use_page(actor, Page.OVERVIEW):
-            self.rows = []
-            self.page_status = "forbidden" if actor is not None else self.page_status
-            return None
-        return actor
-
     def _current_view(self) -> ov.OverviewFilter:
         return ov.from_query(self._query)
 
-    def _apply(self, data: _Loaded, *, highlight: bool = False) -> None:
-        f = data.view
+    def _apply(self, f: ov.OverviewFilter, data: q.ViewData, *, highlight: bool = False) -> None:
         query = ov.to_query(f)
         self._query = query
         self._loaded_key = urlencode(query)
@@ -167,7 +134,7 @@ class OverviewState(AppState):
         if data.classes is not None:
             self._set("class_options", data.classes)
         self._set("updated_label", f"Uppdaterad {local(data.at):%H:%M:%S}")
-        self.error_message = ""
+        self._set("error_message", "")
 
     def _cards(self, f: ov.OverviewFilter, counts: dict[str, int]) -> list[dict[str, str]]:
         cards = []
@@ -244,21 +211,24 @@ class OverviewState(AppState):
         clear = ov.OverviewFilter(sort=f.sort, desc=f.desc, per_page=f.per_page)
         self._set("clear_href", ov.href(clear))
 
-    async def _load_view(self, actor: Actor, f: ov.OverviewFilter, *, full: bool) -> None:
-        same_scope = (
-            repr(f.scope_key()) == self._scope_key and self._org_id == actor.organisation_id
-        )
-        data = await asyncio.to_thread(
-            _load_sync,
-            actor,
-            f,
-            total=self._total if same_scope and self._total >= 0 and not full else None,
-            with_counts=full or not self.cards,
-            with_units=full or (f.unit_id != self._current_view().unit_id),
-        )
+    def _load_args(self, f: ov.OverviewFilter, *, full: bool) -> dict:
+        """What a load must read besides the page: the count only when the set of
+        matches changed, the cards and options only when asked or missing."""
+        same_scope = repr(f.scope_key()) == self._scope_key and self._total >= 0
+        return {
+            "total": self._total if same_scope and not full else None,
+            "with_counts": full or not self.cards,
+            "with_options": full
+            or not self.unit_options
+            or f.unit_id != self._current_view().unit_id,
+        }
+
+    def _show(self, actor: Actor, f: ov.OverviewFilter, data: q.ViewData) -> None:
+        if self._user_id != actor.user_id:
+            self._scope_key, self._total, self._seen = "", -1, -1
         self._org_id = actor.organisation_id
         self._user_id = actor.user_id
-        self._apply(data)
+        self._apply(f, data)
 
     def _start_watch(self):
         token = self.router.session.client_token
@@ -286,26 +256,34 @@ class OverviewState(AppState):
             and live.LOOPS.get(token) == self._watch_id
         )
         if not fresh:
+            full = self._user_id != actor.user_id or not self.cards
             try:
-                await self._load_view(
-                    actor, f, full=self._user_id != actor.user_id or not self.cards
+                data = await asyncio.to_thread(
+                    q.load_view, actor, f, **self._load_args(f, full=full)
                 )
+                self._show(actor, f, data)
             except Exception as exc:  # noqa: BLE001 - shown to the user with an id
                 self.fail(exc)
         return self._start_watch()
 
     async def _change(self, f: ov.OverviewFilter):
-        actor = await self._overview_actor()
-        if actor is None:
-            return None
-        target = urlencode(ov.to_query(f))
-        if target == self._loaded_key:
+        """A new view from a control: show it and push its URL."""
+        if urlencode(ov.to_query(f)) == self._loaded_key:
             return None
         try:
-            await self._load_view(actor, f, full=False)
+            actor, data = await asyncio.to_thread(
+                _view_for, self.router.headers.cookie, f, **self._load_args(f, full=False)
+            )
         except Exception as exc:  # noqa: BLE001
             self.fail(exc)
             return None
+        if data is None:
+            self.rows = []
+            if actor is None:
+                return rx.redirect("/logga-in")
+            self.page_status = "forbidden"
+            return None
+        self._show(actor, f, data)
         # A new history entry: the back button returns to the previous view.
         return rx.redirect(ov.href(f))
 
@@ -397,35 +375,42 @@ class OverviewState(AppState):
                     hl_until = 0.0
                 seen = max(seen, self._seen)
                 key, query = self._loaded_key, dict(self._query)
-            if not (moved and value > seen) and mono - last_session < SESSION_CHECK_SECONDS:
+            reload = value is not None and value > seen
+            if not reload and mono - last_session < SESSION_CHECK_SECONDS:
                 continue
             last_session = mono
-            actor = await asyncio.to_thread(_resolve_quietly, cookie)
+            f = ov.from_query(query)
+            # Not counted as activity: an open overview alone does not keep a
+            # session alive past its idle timeout.
+            try:
+                if reload:
+                    actor, data = await asyncio.to_thread(
+                        _view_for,
+                        cookie,
+                        f,
+                        total=None,
+                        with_counts=True,
+                        with_options=False,
+                        touch=False,
+                    )
+                else:
+                    actor, data = await asyncio.to_thread(_resolve_quietly, cookie), None
+            except Exception as exc:  # noqa: BLE001
+                async with self:
+                    self.fail(exc)
+                continue
             if actor is None or not may_use_page(actor, Page.OVERVIEW):
                 async with self:
                     self._watch_id = ""
                     self.rows = []
                 return rx.redirect("/logga-in")
-            if not (moved and value > seen):
-                continue
-            try:
-                data = await asyncio.to_thread(
-                    _load_sync,
-                    actor,
-                    ov.from_query(query),
-                    total=None,
-                    with_counts=True,
-                    with_units=False,
-                )
-            except Exception as exc:  # noqa: BLE001
-                async with self:
-                    self.fail(exc)
+            if data is None:
                 continue
             async with self:
                 if self._watch_id != my_id:
                     return None
                 if self._loaded_key == key:  # the user has not changed the view meanwhile
-                    self._apply(data, highlight=True)
+                    self._apply(f, data, highlight=True)
                     if any(r["hl"] for r in self.rows):
                         hl_until = time.monotonic() + HIGHLIGHT_SECONDS
                 seen = max(seen, self._seen, data.counter)

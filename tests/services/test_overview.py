@@ -24,7 +24,7 @@ from kb_app.models import (
     Unit,
     User,
 )
-from kb_app.services import changes, overview
+from kb_app.services import changes, overview, prepared
 from kb_app.services.cases import AccessDenied
 from kb_app.services.references import format_reference
 
@@ -544,6 +544,6 @@ def test_prepared_statements_are_shared_between_values(known):
     """The same shape with other values reuses one compiled statement."""
     olle = known.actors["Olle Huvudman"]
     overview.fetch_page(olle, from_query({"steg": "received"}), now=known.now)
-    before = len(overview._PREPARED)
+    before = prepared.cached_shapes()
     overview.fetch_page(olle, from_query({"steg": "investigated"}), now=known.now)
-    assert len(overview._PREPARED) == before
+    assert prepared.cached_shapes() == before

@@ -178,6 +178,48 @@ def _stats_backfill(args: argparse.Namespace) -> int:
 
     n = backfill_step_days()
     print(f"Uppdaterade {n} ärenden.")
+
+
+def _cfg_seed_bench(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cases", type=int, default=200_000, help="Antal ärenden (standard 200 000).")
+    p.add_argument("--units", type=int, default=500, help="Antal enheter (standard 500).")
+    p.add_argument("--years", type=int, default=10, help="Antal läsår bakåt (standard 10).")
+    p.add_argument(
+        "--database-url",
+        required=True,
+        help="En egen databas för benchmarken, t.ex. sqlite:///data/bench.db eller "
+        "postgresql+psycopg://postgres@127.0.0.1:5432/kb_bench (skapas om den saknas).",
+    )
+    p.add_argument("--replace", action="store_true", help="Töm databasen först.")
+    p.add_argument("--seed", type=int, default=2026, help="Slumpfrö (samma frö ger samma data).")
+
+
+@command(
+    "seed-bench",
+    "Bygg en stor organisation (Storkommun) för benchmarken i en egen databas.",
+    _cfg_seed_bench,
+)
+def _seed_bench(args: argparse.Namespace) -> int:
+    from kb_app.services import seed_bench
+
+    if args.cases < 1 or args.units < 1 or args.years < 1:
+        print("--cases, --units och --years måste vara minst 1.", file=sys.stderr)
+        return 2
+    report = seed_bench.seed_bench(
+        args.database_url,
+        cases=args.cases,
+        units=args.units,
+        years=args.years,
+        replace=args.replace,
+        rng_seed=args.seed,
+        progress=lambda m: print(m, flush=True),
+    )
+    print(
+        f"Klart på {report.seconds:.0f} s: {report.cases} ärenden, {report.events} händelser, "
+        f"{report.parties} parter, {report.units} enheter, {report.users} användare."
+    )
+    for email, password in report.logins:
+        print(f"  {email}  (lösenord {password})")
     return 0
 
 

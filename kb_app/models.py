@@ -138,14 +138,31 @@ class ReferenceCounter(SQLModel, table=True):
     last_number: int = 0
 
 
+# The overview filters on any mix of these columns. Each filter index carries
+# the others after its own key columns, so that a filter combined with further
+# conditions is checked in the index (counts read no table rows, pages read only
+# the rows shown) instead of reading a case row per candidate.
+_FILTER_TAIL = (
+    "step",
+    "unit_id",
+    "grade",
+    "kinds",
+    "grounds",
+    "staff_involved",
+    "closed_at",
+    "due_at",
+    "responsible_user_id",
+)
+
+
+def _filter_index(name: str, *key: str) -> Index:
+    return Index(name, *key, *[c for c in _FILTER_TAIL if c not in key])
+
+
 class Case(SQLModel, table=True):
     __tablename__ = "kb_case"
     __table_args__ = (
         UniqueConstraint("organisation_id", "year", "number"),
-        Index("ix_case_org_step_reported", "organisation_id", "step", "reported_at"),
-        Index("ix_case_unit_reported", "unit_id", "reported_at"),
-        Index("ix_case_org_reported", "organisation_id", "reported_at"),
-        Index("ix_case_org_due", "organisation_id", "closed_at", "due_at"),
         Index("ix_case_unit_grade_class", "unit_id", "grade", "class_name"),
         # Statistics: every chart reads only these columns, so a period of 100 000
         # cases is counted from this index alone (no table lookups).
@@ -178,6 +195,24 @@ class Case(SQLModel, table=True):
             "wdays_followed_up",
             "wdays_total",
         ),
+        # The overview: every filter and every order served by an index.
+        _filter_index("ix_case_org_reported", "organisation_id", "reported_at"),
+        _filter_index("ix_case_org_step_reported", "organisation_id", "step", "reported_at"),
+        _filter_index("ix_case_unit_reported", "unit_id", "reported_at", "organisation_id"),
+        _filter_index("ix_case_org_grade_reported", "organisation_id", "grade", "reported_at"),
+        _filter_index("ix_case_org_kinds_reported", "organisation_id", "kinds", "reported_at"),
+        _filter_index("ix_case_org_grounds_reported", "organisation_id", "grounds", "reported_at"),
+        _filter_index(
+            "ix_case_org_staff_reported", "organisation_id", "staff_involved", "reported_at"
+        ),
+        _filter_index(
+            "ix_case_responsible_reported", "responsible_user_id", "reported_at", "organisation_id"
+        ),
+        # Open (and late) cases, newest first or by due date.
+        _filter_index(
+            "ix_case_org_open_reported", "organisation_id", "closed_at", "reported_at", "due_at"
+        ),
+        _filter_index("ix_case_org_due", "organisation_id", "closed_at", "due_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -233,6 +268,17 @@ class Case(SQLModel, table=True):
     wdays_measures_decided: int | None = None
     wdays_followed_up: int | None = None
     wdays_total: int | None = None
+
+
+# Sorting by class: ascending is (class, newest first), descending its exact reverse.
+Index(
+    "ix_case_org_class_reported",
+    Case.organisation_id,
+    Case.class_name,
+    Case.reported_at.desc(),
+    Case.id.desc(),
+    *_FILTER_TAIL,
+)
 
 
 class Party(SQLModel, table=True):

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from passlib.context import CryptContext
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, select
 
 from kb_app.db import session_scope
 from kb_app.dbtypes import utcnow
 from kb_app.domain.access import Actor
 from kb_app.models import LoginAttempt, RoleAssignment, User, UserSession
+from kb_app.services.prepared import Reader, read_connection
 from kb_app.settings import get_settings
 
 PASSWORD_MIN = 8
@@ -170,29 +171,81 @@ def load_actor(s: Session, user: User) -> Actor:
     )
 
 
+def _session_select():
+    return (
+        select(
+            UserSession.id,
+            UserSession.expires_at,
+            UserSession.last_seen_at,
+            UserSession.revoked_at,
+            User.id,
+            User.organisation_id,
+            User.name,
+            User.email,
+            User.active,
+        )
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == bindparam("token_hash"))
+    )
+
+
+def _roles_select():
+    return select(RoleAssignment.role, RoleAssignment.unit_id).where(
+        RoleAssignment.user_id == bindparam("user_id")
+    )
+
+
 def resolve_session(
     token: str | None, *, now: datetime | None = None, touch: bool = True
 ) -> Actor | None:
-    """The actor of a session token, enforcing idle and absolute timeouts."""
+    """The actor of a session token, enforcing idle and absolute timeouts.
+
+    Called on every event, so it reads with two prepared statements and writes
+    only when it must: to end an expired session, or to record activity (at most
+    every 30 seconds)."""
     if not token:
         return None
     now = now or utcnow()
     idle = timedelta(minutes=get_settings().session_idle_minutes)
-    with session_scope() as s:
-        row = s.exec(select(UserSession).where(UserSession.token_hash == token_hash(token))).first()
-        if row is None or row.revoked_at is not None:
+    with read_connection() as conn:
+        reader = Reader(conn)
+        row = reader.first(("auth.session",), _session_select, {"token_hash": token_hash(token)})
+        if row is None:
             return None
-        if now >= row.expires_at or now - row.last_seen_at > idle:
-            row.revoked_at = now
-            s.add(row)
+        session_id, expires_at, last_seen_at, revoked_at, user_id, org_id, name, email, active = row
+        if revoked_at is not None:
             return None
-        user = s.get(User, row.user_id)
-        if user is None or not user.active:
-            return None
-        if touch and now - row.last_seen_at > timedelta(seconds=30):
-            row.last_seen_at = now
-            s.add(row)
-        return load_actor(s, user)
+        expired = now >= expires_at or now - last_seen_at > idle
+        roles = (
+            []
+            if expired or not active
+            else reader.all(("auth.roles",), _roles_select, {"user_id": user_id})
+        )
+    if expired:
+        with session_scope() as s:
+            s.execute(
+                update(UserSession)
+                .where(UserSession.id == session_id, UserSession.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+        return None
+    if not active:
+        return None
+    if touch and now - last_seen_at > timedelta(seconds=30):
+        with session_scope() as s:
+            s.execute(
+                update(UserSession)
+                .where(UserSession.id == session_id, UserSession.last_seen_at < now)
+                .values(last_seen_at=now)
+            )
+    return Actor(
+        user_id=user_id,
+        organisation_id=org_id,
+        name=name,
+        email=email,
+        org_roles=frozenset(role for role, unit in roles if unit is None),
+        unit_roles=frozenset((role, unit) for role, unit in roles if unit is not None),
+    )
 
 
 def logout(token: str | None, *, now: datetime | None = None) -> None:

@@ -1,0 +1,1003 @@
+"""A large, realistic organisation for the benchmark (``kb-app seed-bench``).
+
+"Storkommun": units of every kind with their classes, principals, investigators
+and organisers, and cases spread over ten school years (fewer in the summer,
+more each year) in every step, with parties, measures, delegations and a full
+hash-chained timeline per case (``domain.hashing``, so the chain verifies).
+Written in bulk (Core inserts in large batches, ids assigned here) into its own
+database; 200 000 cases take a few minutes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+import time as _time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import event, inspect, text
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import SQLModel, select
+
+from kb_app import audit_sql
+from kb_app.db import make_engine
+from kb_app.domain import deadlines
+from kb_app.domain.fmt import TZ
+from kb_app.domain.hashing import GENESIS, canonical_payload, event_hash
+from kb_app.domain.process import STEP_ORDER, EventKind, Step, next_step
+from kb_app.domain.vocab import (
+    GROUND_CODES,
+    KIND_CODES,
+    PLACES,
+    REPORTER_ROLES,
+    Role,
+    UnitKind,
+)
+from kb_app.models import (
+    Case,
+    CaseEvent,
+    ChangeCounter,
+    Delegation,
+    Measure,
+    Organisation,
+    OrgSetting,
+    Party,
+    ReferenceCounter,
+    ReportLink,
+    RoleAssignment,
+    SchoolClass,
+    Unit,
+    User,
+)
+from kb_app.services.references import format_reference
+
+ORG_NAME = "Storkommun"
+BENCH_PASSWORD = "bench-losen-2026"
+DOMAIN = "storkommun.se"
+ORGANISER_EMAIL = f"huvudman@{DOMAIN}"
+BATCH = 5000
+
+PLACE_PREFIX = [
+    "Björk",
+    "Ek",
+    "Lind",
+    "Sol",
+    "Äng",
+    "Sjö",
+    "Berg",
+    "Strand",
+    "Ål",
+    "Gran",
+    "Tall",
+    "Rönn",
+    "Hassel",
+    "Lärk",
+    "Ås",
+    "Öster",
+    "Väster",
+    "Norr",
+    "Söder",
+    "Kvarn",
+    "Hag",
+    "Mo",
+    "Vik",
+    "Ekeby",
+    "Fjäll",
+    "Dal",
+    "Skogs",
+    "Äppel",
+    "Körsbärs",
+    "Lönn",
+    "Alm",
+    "Asp",
+    "Vide",
+    "Mås",
+    "Trast",
+    "Lärke",
+    "Sparv",
+    "Tran",
+    "Svan",
+    "Örn",
+    "Blåbärs",
+    "Lingon",
+    "Hjortron",
+    "Kastanj",
+    "Ljung",
+    "Mossa",
+    "Näckros",
+    "Vitsippe",
+    "Kloster",
+    "Torp",
+]
+PLACE_SUFFIX = ["backen", "dalen", "hagen", "gården", "lunden", "vägen", "ängen", "åsen", "viken"]
+
+FIRST = (
+    "Elsa Liam Alice Noah Maja Hugo Vera Elias Selma Oscar Alma William Wilma Lucas Ella "
+    "Adam Ebba Ali Leah Omar Nora Isak Saga Milo Astrid Sixten Freja Olle Ines Aron Juni "
+    "Melvin Tyra Kevin Amira Yusuf Leo Ester Colin Stella Nils Ida Alva Viggo Siri Måns "
+    "Agnes Edvin Hanna Theo Lova Gustav Klara Axel Signe Malte Lykke Ibrahim Sara Jonas"
+).split()
+LAST = (
+    "Andersson Johansson Karlsson Nilsson Eriksson Larsson Olsson Persson Svensson "
+    "Gustafsson Pettersson Jonsson Hassan Lindberg Axelsson Berglund Lindqvist Sandberg "
+    "Holm Ström Dahl Ekström Rahimi Lundgren Björk Sjöberg Wallin Engström Håkansson "
+    "Mohammed Ali Nguyen Öberg Åberg Forsberg Hedlund Nyström Lind Ahmed Jakobsson"
+).split()
+
+SENTENCES = [
+    "Under lunchrasten knuffade två elever {s} upprepade gånger vid klätterställningen.",
+    "{s} berättade för sin mentor att några klasskamrater har kallat hen fula ord flera dagar i rad.",
+    "Enligt {s} har det pågått sedan början av terminen men blivit värre de senaste veckorna.",
+    "Rastvakten såg att {s} stod ensam och grät bakom förrådet och gick fram för att prata.",
+    "{s} har fått elaka meddelanden i en gruppchatt där flera i klassen deltar.",
+    "Skärmdumpar från chatten visades för mentor och har sparats.",
+    "I matsalen tog en elev {s}s bricka och de andra vid bordet skrattade.",
+    "{s} ville efteråt inte äta tillsammans med klassen och gick hem tidigt.",
+    "Efter idrottslektionen ska en elev ha filmat {s} i omklädningsrummet utan lov.",
+    "Filmen har enligt uppgift visats för andra elever på en lektion.",
+    "Under lektionen sa en elev nedsättande saker om {s}s ursprung och flera skrattade.",
+    "{s} lämnade klassrummet och ville inte komma tillbaka resten av dagen.",
+    "{s} uppger att äldre elever hotar hen på vägen hem, vid busshållplatsen.",
+    "Vårdnadshavare har hört av sig och är oroliga för att {s} inte vill gå till skolan.",
+    "{s} säger att en vuxen i verksamheten har talat till hen på ett kränkande sätt inför gruppen.",
+    "Personalen på avdelningen har märkt att {s} ofta lämnas utanför i leken.",
+    "Några barn har sagt att {s} inte får vara med eftersom hen är för liten.",
+    "Händelsen ska ha skett i samband med att gruppen gick till skogen.",
+    "Flera elever bekräftar att det har förekommit kommentarer om {s}s kropp.",
+    "{s} har blivit kallad saker som anspelar på hens sexuella läggning.",
+    "Det rör sig enligt {s} om samma elever som vid tidigare tillfällen i höstas.",
+    "Anmälaren bedömer att {s} mår dåligt och att situationen behöver följas upp snabbt.",
+]
+ACTIONS = [
+    "Pratade med de inblandade direkt och skilde dem åt.",
+    "Kontaktade vårdnadshavare samma dag och informerade om vad som hänt.",
+    "Ökad vuxennärvaro på rasterna tills vidare.",
+    "Meddelade mentor och elevhälsan.",
+    "Samtalade med hela gruppen om hur vi är mot varandra.",
+    "Tog bort filmen tillsammans med eleven och informerade rektor.",
+]
+FINDINGS = [
+    "Samtal har hållits med den utsatta eleven, de inblandade och berörd personal.",
+    "Händelsen bekräftas i sak av flera vittnen och av de inblandade själva.",
+    "Uppgifterna går isär. Ingen vuxen såg händelsen och de inblandade förnekar att något inträffat.",
+    "Utredningen visar ett mönster av upprepade kommentarer under flera veckor.",
+    "Vårdnadshavare till samtliga inblandade har kontaktats och fått information.",
+    "Personal på fritidshemmet har bidragit med iakttagelser från eftermiddagarna.",
+    "Den inblandade eleven har erkänt och bett om ursäkt.",
+    "Skolan bedömer att det rör sig om kränkande behandling enligt skollagen 6 kap.",
+]
+MEASURE_TEXTS = [
+    "Samtal med de inblandade eleverna och deras vårdnadshavare.",
+    "Ökad vuxennärvaro i korridoren och på skolgården under raster.",
+    "Värdegrundsarbete i klassen under sex veckor med stöd av kurator.",
+    "Ny placering i klassrummet och i matsalen.",
+    "Kompetensutveckling för personalen om normkritiskt förhållningssätt.",
+    "Uppföljande samtal med kurator varannan vecka.",
+]
+PROGRAMS = ["NA", "SA", "TE", "EK", "BF", "EL", "IN", "VO", "ES", "HA"]
+
+# Steps a case stops at, by its age in days: (max age, [(step, weight), ...])
+AGE_STEPS = [
+    (2, [(Step.REPORTED, 6), (Step.RECEIVED, 3)]),
+    (7, [(Step.REPORTED, 1), (Step.RECEIVED, 3), (Step.INVESTIGATION_STARTED, 6)]),
+    (25, [(Step.INVESTIGATION_STARTED, 4), (Step.INVESTIGATED, 4), (Step.MEASURES_DECIDED, 3)]),
+    (70, [(Step.MEASURES_DECIDED, 4), (Step.FOLLOWED_UP, 4), (Step.CLOSED, 3)]),
+    (150, [(Step.FOLLOWED_UP, 2), (Step.CLOSED, 10)]),
+]
+# Old cases still open (forgotten or stuck): a share of them, at some step.
+STUCK_SHARE = 0.004
+STUCK_STEPS = [Step.RECEIVED, Step.INVESTIGATION_STARTED, Step.INVESTIGATED, Step.MEASURES_DECIDED]
+
+
+@dataclass
+class Report:
+    cases: int = 0
+    units: int = 0
+    users: int = 0
+    events: int = 0
+    parties: int = 0
+    seconds: float = 0.0
+    logins: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class _Ids:
+    """Next id per table (ids are assigned here so rows can refer to each other)."""
+
+    next: dict[str, int] = field(default_factory=dict)
+
+    def take(self, table: str) -> int:
+        n = self.next.get(table, 1)
+        self.next[table] = n + 1
+        return n
+
+
+def _unit_plan(
+    n_units: int, rng: random.Random
+) -> list[tuple[str, str, list[tuple[str, str]], int]]:
+    """(name, kind, classes [(name, grade)], pupils) for every unit."""
+    names: set[str] = set()
+
+    def place() -> str:
+        while True:
+            p = rng.choice(PLACE_PREFIX) + rng.choice(PLACE_SUFFIX)
+            p = p[0].upper() + p[1:]
+            if p not in names:
+                names.add(p)
+                return p
+            if len(names) > len(PLACE_PREFIX) * len(PLACE_SUFFIX) - 5:
+                p = f"{p} {len(names)}"
+                names.add(p)
+                return p
+
+    kinds = (
+        [UnitKind.PRESCHOOL] * 44
+        + [UnitKind.COMPULSORY] * 36
+        + [UnitKind.UPPER_SECONDARY] * 8
+        + [UnitKind.LEISURE] * 8
+        + [UnitKind.OTHER] * 4
+    )
+    units = []
+    for i in range(n_units):
+        kind = kinds[i % len(kinds)] if n_units >= 5 else list(UnitKind)[i % 5]
+        classes: list[tuple[str, str]] = []
+        if kind == UnitKind.PRESCHOOL:
+            name = f"{place()}s förskola"
+            for g in rng.sample(
+                ["Blåklockan", "Smultronet", "Vitsippan", "Ekorren", "Myran", "Humlan", "Solen"],
+                rng.randint(3, 6),
+            ):
+                classes.append((f"Avdelning {g}", ""))
+        elif kind == UnitKind.COMPULSORY:
+            span = rng.choice(["F–6", "F–6", "7–9", "F–9"])
+            name = f"{place()}skolan {span}"
+            grades = {
+                "F–6": ["F", *map(str, range(1, 7))],
+                "7–9": ["7", "8", "9"],
+                "F–9": ["F", *map(str, range(1, 10))],
+            }[span]
+            for g in grades:
+                for par in "ABCD"[: rng.randint(1, 3 if span != "7–9" else 4)]:
+                    classes.append((f"{g}{par}" if g != "F" else f"F{par}", g))
+        elif kind == UnitKind.UPPER_SECONDARY:
+            name = f"{place()}gymnasiet"
+            for prog in rng.sample(PROGRAMS, rng.randint(3, 7)):
+                for g, yr in (("G1", 26), ("G2", 25), ("G3", 24)):
+                    classes.append((f"{prog}{yr}", g))
+        elif kind == UnitKind.LEISURE:
+            name = f"Fritidshemmet {place()}"
+            for g in ["Gula", "Gröna", "Blå", "Röda"][: rng.randint(2, 4)]:
+                classes.append((f"{g} gruppen", ""))
+        else:
+            name = f"Resursskolan {place()}"
+            classes = [("Grupp 1", ""), ("Grupp 2", "")]
+        pupils = sum(rng.randint(15, 28) for _ in classes)
+        units.append((name, str(kind), classes, pupils))
+    return units
+
+
+def _day_sampler(start: date, end: date, rng: random.Random) -> Callable[[int], list[date]]:
+    """Days weighted like real reporting: school days, few in July, more each year."""
+    month_weight = {
+        1: 1.0,
+        2: 1.0,
+        3: 1.1,
+        4: 1.0,
+        5: 1.0,
+        6: 0.45,
+        7: 0.05,
+        8: 0.5,
+        9: 1.1,
+        10: 1.1,
+        11: 1.1,
+        12: 0.7,
+    }
+    days, weights = [], []
+    span = (end - start).days or 1
+    d = start
+    while d <= end:
+        w = month_weight[d.month] * (0.6 + 0.8 * (d - start).days / span)
+        if d.weekday() >= 5:
+            w *= 0.08
+        days.append(d)
+        weights.append(w)
+        d += timedelta(days=1)
+    cum, acc = [], 0.0
+    for w in weights:
+        acc += w
+        cum.append(acc)
+
+    def sample(n: int) -> list[date]:
+        return rng.choices(days, cum_weights=cum, k=n)
+
+    return sample
+
+
+def _text(rng: random.Random, name: str, lo: int, hi: int) -> str:
+    return " ".join(s.format(s=name) for s in rng.sample(SENTENCES, rng.randint(lo, hi)))
+
+
+def _sqlite_fast(dbapi_connection, _record) -> None:
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA synchronous=OFF")
+    cur.execute("PRAGMA cache_size=-200000")
+    cur.close()
+
+
+def _prepare(url: str, replace: bool) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        admin = make_engine(
+            parsed.set(database="postgres").render_as_string(hide_password=False),
+            isolation_level="AUTOCOMMIT",
+        )
+        with admin.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": parsed.database}
+            ).first()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+        admin.dispose()
+    engine = make_engine(url)
+    if engine.dialect.name == "sqlite":
+        # A bulk load into a throw-away database: no need to wait for the disk.
+        event.listen(engine, "connect", _sqlite_fast)
+    names = set(inspect(engine).get_table_names())
+    if names:
+        if not replace:
+            raise SystemExit(
+                "Databasen är inte tom. Använd en egen databas för benchmarken, "
+                "eller --replace för att tömma den först."
+            )
+        with engine.begin() as conn:
+            for stmt in audit_sql.drop_statements(engine.dialect.name):
+                conn.exec_driver_sql(stmt)
+        SQLModel.metadata.drop_all(engine)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    SQLModel.metadata.create_all(engine)
+    with engine.begin() as conn:
+        for stmt in audit_sql.trigger_statements(engine.dialect.name):
+            conn.exec_driver_sql(stmt)
+    return engine
+
+
+class _Writer:
+    """Buffers rows per table and writes them in large Core batches."""
+
+    ORDER = [
+        Organisation,
+        OrgSetting,
+        Unit,
+        SchoolClass,
+        User,
+        RoleAssignment,
+        ReportLink,
+        Case,
+        Party,
+        CaseEvent,
+        Delegation,
+        Measure,
+        ReferenceCounter,
+        ChangeCounter,
+    ]
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.rows: dict[type, list[dict]] = {m: [] for m in self.ORDER}
+        self.count: dict[type, int] = {m: 0 for m in self.ORDER}
+
+    def add(self, model: type, row: dict) -> None:
+        buf = self.rows[model]
+        buf.append(row)
+        if model in (Case, Party, CaseEvent) and len(buf) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        with self.engine.begin() as conn:
+            for model in self.ORDER:
+                buf = self.rows[model]
+                if buf:
+                    conn.execute(model.__table__.insert(), buf)
+                    self.count[model] += len(buf)
+                    self.rows[model] = []
+
+
+def seed_bench(
+    url: str,
+    *,
+    cases: int = 200_000,
+    units: int = 500,
+    years: int = 10,
+    now: datetime | None = None,
+    rng_seed: int = 2026,
+    replace: bool = False,
+    progress: Callable[[str], None] = lambda _m: None,
+    password_hash: str | None = None,
+) -> Report:
+    started = _time.monotonic()
+    now = now or datetime.now(UTC)
+    rng = random.Random(rng_seed)
+    engine = _prepare(url, replace)
+    w = _Writer(engine)
+    ids = _Ids()
+    report = Report()
+    if password_hash is None:
+        from kb_app.services import auth
+
+        password_hash = auth.hash_password(BENCH_PASSWORD)
+
+    org_id = ids.take("org")
+    created = now - timedelta(days=365 * years + 30)
+    w.add(Organisation, {"id": org_id, "name": ORG_NAME, "created_at": created})
+    w.add(OrgSetting, {"organisation_id": org_id})
+
+    # Units, classes, report links
+    plan = _unit_plan(units, rng)
+    unit_rows = []
+    for name, kind, classes, pupils in plan:
+        uid = ids.take("unit")
+        w.add(
+            Unit,
+            {
+                "id": uid,
+                "organisation_id": org_id,
+                "name": name,
+                "kind": kind,
+                "pupil_count": pupils,
+                "active": True,
+                "created_at": created,
+            },
+        )
+        for cname, grade in classes:
+            w.add(
+                SchoolClass,
+                {
+                    "id": ids.take("class"),
+                    "unit_id": uid,
+                    "name": cname,
+                    "grade": grade,
+                    "pupil_count": pupils // max(1, len(classes)),
+                },
+            )
+        w.add(
+            ReportLink,
+            {
+                "id": ids.take("link"),
+                "unit_id": uid,
+                "token": f"bench-{uid}-{rng.getrandbits(64):016x}",
+                "active": True,
+                "created_at": created,
+            },
+        )
+        unit_rows.append((uid, kind, classes, pupils))
+    report.units = len(unit_rows)
+
+    # Users: organisers, an admin, principals (one per unit or two units), investigators
+    used_emails: set[str] = set()
+
+    def person(prefix: str | None = None) -> tuple[str, str]:
+        while True:
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            email = (prefix or f"{first}.{last}").lower()
+            for a, b in (("å", "a"), ("ä", "a"), ("ö", "o"), ("é", "e")):
+                email = email.replace(a, b)
+            n = 1
+            candidate = f"{email}@{DOMAIN}"
+            while candidate in used_emails:
+                n += 1
+                candidate = f"{email}{n}@{DOMAIN}"
+            used_emails.add(candidate)
+            return f"{first} {last}", candidate
+
+    def add_user(
+        role: str, email_prefix: str | None = None, unit_ids: list[int] | None = None
+    ) -> tuple[int, str]:
+        uid = ids.take("user")
+        name, email = person(email_prefix)
+        w.add(
+            User,
+            {
+                "id": uid,
+                "organisation_id": org_id,
+                "email": email,
+                "name": name,
+                "password_hash": password_hash,
+                "active": True,
+                "daily_digest": False,
+                "created_at": created,
+            },
+        )
+        for unit_id in unit_ids or [None]:
+            w.add(
+                RoleAssignment,
+                {"id": ids.take("role"), "user_id": uid, "role": role, "unit_id": unit_id},
+            )
+        return uid, name
+
+    organisers = [add_user(Role.ORGANISER, "huvudman")]
+    organisers += [add_user(Role.ORGANISER) for _ in range(3)]
+    add_user(Role.ADMIN, "admin")
+    report.logins.append((ORGANISER_EMAIL, BENCH_PASSWORD))
+    principal_of: dict[int, tuple[int, str]] = {}
+    unit_ids = [u[0] for u in unit_rows]
+    i = 0
+    first_principal = True
+    while i < len(unit_ids):
+        span = unit_ids[i : i + (2 if rng.random() < 0.3 else 1)]
+        p = add_user(Role.PRINCIPAL, "rektor" if first_principal else None, span)
+        if first_principal:
+            report.logins.append((f"rektor@{DOMAIN}", BENCH_PASSWORD))
+            first_principal = False
+        for u in span:
+            principal_of[u] = p
+        i += len(span)
+    investigators = [add_user(Role.INVESTIGATOR) for _ in range(max(2, units // 5))]
+    report.users = ids.next["user"] - 1
+
+    # Cases, in report order so references are in order too
+    end = now.astimezone(TZ).date()
+    start = end - timedelta(days=365 * years)
+    _working_days(start, end)
+    days = sorted(_day_sampler(start, end, rng)(cases))
+    weights = [u[3] * (1.6 if u[1] == UnitKind.COMPULSORY else 1.0) for u in unit_rows]
+    unit_choice = rng.choices(range(len(unit_rows)), weights=weights, k=cases)
+    ref_numbers: dict[int, int] = {}
+    progress(f"{report.units} enheter och {report.users} användare; skapar {cases} ärenden …")
+    for n, day in enumerate(days):
+        uid, ukind, classes, _ = unit_rows[unit_choice[n]]
+        reported = datetime(
+            day.year,
+            day.month,
+            day.day,
+            rng.randint(7, 16),
+            rng.randint(0, 59),
+            rng.randint(0, 59),
+            rng.randint(0, 999_999),
+            tzinfo=TZ,
+        ).astimezone(UTC)
+        if reported > now:
+            reported = now - timedelta(minutes=rng.randint(1, 600))
+        _case(
+            w,
+            ids,
+            rng,
+            org_id,
+            uid,
+            ukind,
+            classes,
+            principal_of[uid],
+            investigators,
+            organisers[0],
+            reported,
+            now,
+            ref_numbers,
+        )
+        if n % 20000 == 19999:
+            progress(f"  {n + 1} ärenden …")
+    for year, last in ref_numbers.items():
+        w.add(ReferenceCounter, {"organisation_id": org_id, "year": year, "last_number": last})
+    w.add(ChangeCounter, {"organisation_id": org_id, "value": 1, "changed_at": now})
+    w.flush()
+    progress("Bygger statistik för frågeplaneraren …")
+    _finish(engine)
+    report.cases = w.count[Case]
+    report.events = w.count[CaseEvent]
+    report.parties = w.count[Party]
+    report.seconds = _time.monotonic() - started
+    engine.dispose()
+    return report
+
+
+def _finish(engine: Engine) -> None:
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table in [
+                "organisation",
+                "unit",
+                "school_class",
+                "app_user",
+                "role_assignment",
+                "report_link",
+                "kb_case",
+                "party",
+                "case_event",
+                "delegation",
+                "measure",
+            ]:
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 1))"
+                )
+            conn.exec_driver_sql("VACUUM ANALYZE")
+    else:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+        raw = engine.raw_connection()
+        try:
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+
+
+def _steps_for(age_days: int, rng: random.Random) -> Step:
+    for max_age, options in AGE_STEPS:
+        if age_days <= max_age:
+            steps, weights = zip(*options, strict=True)
+            return rng.choices(steps, weights=weights)[0]
+    if rng.random() < STUCK_SHARE:
+        return rng.choice(STUCK_STEPS)
+    return Step.CLOSED
+
+
+_WORKING_DAYS: list[date] = []
+
+
+def _working_days(start: date, end: date) -> None:
+    """Precompute the working days of the period (add_working_days by lookup)."""
+    _WORKING_DAYS.clear()
+    d = start - timedelta(days=7)
+    while d <= end + timedelta(days=60):
+        if deadlines.is_working_day(d):
+            _WORKING_DAYS.append(d)
+        d += timedelta(days=1)
+
+
+def _add_working_days(d: date, n: int) -> date:
+    i = bisect.bisect_right(_WORKING_DAYS, d)
+    if n == 0 or i + n - 1 >= len(_WORKING_DAYS):
+        return d if n == 0 else deadlines.add_working_days(d, n)
+    return _WORKING_DAYS[i + n - 1]
+
+
+def _later(at: datetime, rng: random.Random, lo: int, hi: int, now: datetime) -> datetime:
+    d = _add_working_days(at.astimezone(TZ).date(), rng.randint(lo, hi))
+    t = datetime(
+        d.year,
+        d.month,
+        d.day,
+        rng.randint(7, 16),
+        rng.randint(0, 59),
+        rng.randint(0, 59),
+        tzinfo=TZ,
+    ).astimezone(UTC)
+    return max(at + timedelta(minutes=1), min(t, now - timedelta(minutes=rng.randint(5, 300))))
+
+
+def _events(
+    case_id: int, items: list[tuple[str, datetime, int | None, str, dict]], ids: _Ids
+) -> Iterator[dict]:
+    prev = GENESIS
+    for seq, (kind, at, actor_id, label, payload) in enumerate(items, start=1):
+        body = canonical_payload(payload)
+        h = event_hash(
+            case_id=case_id,
+            seq=seq,
+            kind=kind,
+            actor_user_id=actor_id,
+            actor_label=label,
+            at=at,
+            payload=body,
+            prev_hash=prev,
+        )
+        yield {
+            "id": ids.take("event"),
+            "case_id": case_id,
+            "seq": seq,
+            "kind": kind,
+            "actor_user_id": actor_id,
+            "actor_label": label,
+            "at": at,
+            "payload": body,
+            "prev_hash": prev,
+            "hash": h,
+        }
+        prev = h
+
+
+def _case(
+    w: _Writer,
+    ids: _Ids,
+    rng: random.Random,
+    org_id: int,
+    unit_id: int,
+    unit_kind: str,
+    classes,
+    principal,
+    investigators,
+    organiser,
+    reported: datetime,
+    now: datetime,
+    ref_numbers: dict[int, int],
+) -> None:
+    case_id = ids.take("case")
+    year = reported.astimezone(TZ).year
+    number = ref_numbers.get(year, 0) + 1
+    ref_numbers[year] = number
+    cname, grade = rng.choice(classes)
+    first = rng.choice(FIRST)
+    subject = f"{first} {rng.choice(LAST)}"
+    target = _steps_for((now - reported).days, rng)
+    staff_case = rng.random() < 0.06
+    kinds = rng.sample(KIND_CODES, 1 if rng.random() < 0.65 else 2)
+    grounds = rng.sample(GROUND_CODES, 1) if rng.random() < 0.1 else []
+    if rng.random() < 0.01:
+        grounds = rng.sample(GROUND_CODES, 2)
+    reporter = (f"{rng.choice(FIRST)} {rng.choice(LAST)}", rng.choice(REPORTER_ROLES)[0])
+    delegated = rng.random() < 0.3
+    investigator = rng.choice(investigators)
+    p_id, p_name = principal
+
+    # Timeline
+    items: list[tuple[str, datetime, int | None, str, dict]] = [
+        (
+            EventKind.REPORTED,
+            reported,
+            None,
+            f"{reporter[0]} (anmälare)",
+            {"reference": format_reference(year, number)},
+        ),
+        (EventKind.ORGANISER_NOTIFIED, reported, None, "Värna (automatiskt)", {}),
+    ]
+    at = reported
+    step = Step.REPORTED
+    conclusion = ""
+    measures = []
+    while step != target:
+        nxt = next_step(step)
+        at = _later(at, rng, 0, 18 if nxt == Step.FOLLOWED_UP else 4, now)
+        actor_id, actor_name = p_id, p_name
+        payload: dict = {}
+        if nxt == Step.INVESTIGATION_STARTED:
+            if delegated:
+                items.append(
+                    (
+                        EventKind.DELEGATED,
+                        at,
+                        p_id,
+                        p_name,
+                        {"investigator_user_id": investigator[0], "investigator": investigator[1]},
+                    )
+                )
+                w.add(
+                    Delegation,
+                    {
+                        "id": ids.take("delegation"),
+                        "case_id": case_id,
+                        "investigator_user_id": investigator[0],
+                        "delegated_by_user_id": p_id,
+                        "created_at": at,
+                    },
+                )
+                actor_id, actor_name = investigator
+            payload = {"investigator": actor_name}
+        elif nxt == Step.INVESTIGATED:
+            if delegated:
+                actor_id, actor_name = investigator
+            conclusion = rng.choice(["confirmed", "confirmed", "not_confirmed", "harassment"])
+            payload = {
+                "talks": ["subjected", "involved", "staff"],
+                "guardians_contacted_on": at.date().isoformat(),
+                "findings": " ".join(rng.sample(FINDINGS, rng.randint(2, 5))),
+                "conclusion": conclusion,
+            }
+        elif nxt == Step.MEASURES_DECIDED:
+            chosen = rng.sample(MEASURE_TEXTS, rng.randint(1, 3))
+            for text_ in chosen:
+                m = {
+                    "id": ids.take("measure"),
+                    "case_id": case_id,
+                    "level": rng.choice(["individual", "group", "organisational"]),
+                    "description": text_,
+                    "responsible": p_name,
+                    "due_on": (at + timedelta(days=21)).date(),
+                    "created_at": at,
+                }
+                measures.append(m)
+                w.add(Measure, m)
+            payload = {
+                "measures": [
+                    {
+                        "level": m["level"],
+                        "description": m["description"],
+                        "responsible": m["responsible"],
+                        "due_on": m["due_on"].isoformat(),
+                    }
+                    for m in measures
+                ]
+            }
+        elif nxt == Step.FOLLOWED_UP:
+            if delegated:
+                actor_id, actor_name = investigator
+            payload = {
+                "followed_up_on": at.date().isoformat(),
+                "stopped": rng.random() < 0.9,
+                "notes": "Eleven upplever att det har blivit bättre. Inga nya händelser har rapporterats.",
+            }
+        elif nxt == Step.CLOSED:
+            payload = {"summary": "Åtgärderna har haft effekt. Ärendet avslutas."}
+        items.append((str(nxt), at, actor_id, actor_name, payload))
+        if rng.random() < 0.08:
+            c_at = at + timedelta(minutes=rng.randint(5, 600))
+            if c_at < now:
+                items.append(
+                    (
+                        EventKind.COMMENT,
+                        c_at,
+                        organiser[0],
+                        organiser[1],
+                        {"text": "Huvudmannen följer ärendet."},
+                    )
+                )
+        step = nxt
+
+    closed_at = at if step == Step.CLOSED else None
+    due = None
+    if step != Step.CLOSED:
+        limit = deadlines.DEFAULT_LIMITS.get(next_step(step))
+        due = deadlines.due_at(at, limit) if limit is not None else None
+    responsible = p_id
+    if (
+        delegated
+        and step != Step.CLOSED
+        and STEP_ORDER.index(step) >= STEP_ORDER.index(Step.INVESTIGATION_STARTED)
+    ):
+        responsible = investigator[0]
+    place = rng.choice(PLACES)[0]
+    w.add(
+        Case,
+        {
+            "id": case_id,
+            "organisation_id": org_id,
+            "unit_id": unit_id,
+            "reference": format_reference(year, number),
+            "year": year,
+            "number": number,
+            "submission_id": None,
+            "step": str(step),
+            "responsible_user_id": responsible,
+            "due_at": due,
+            "reported_at": reported,
+            "closed_at": closed_at,
+            "updated_at": at,
+            "class_name": cname,
+            "grade": grade,
+            "occurred_on": (reported - timedelta(days=rng.randint(0, 3))).date(),
+            "occurred_time": f"{rng.randint(8, 15):02d}:{rng.choice([0, 15, 30, 45]):02d}",
+            "place": place,
+            "place_other": "",
+            "description": _text(rng, first, 3, 10),
+            "kinds": sum(1 << KIND_CODES.index(k) for k in kinds),
+            "grounds": sum(1 << GROUND_CODES.index(g) for g in grounds),
+            "immediate_actions": " ".join(rng.sample(ACTIONS, rng.randint(1, 3))),
+            "guardians_informed": rng.choice(["yes", "yes", "no", "unknown"]),
+            "witnesses": "Rastvakt och två elever" if rng.random() < 0.3 else "",
+            "staff_involved": staff_case,
+            "reporter_name": reporter[0],
+            "reporter_email": f"anmalare{rng.randint(1, 9999)}@{DOMAIN}",
+            "reporter_role": reporter[1],
+            "supplement_token_hash": None,
+            "conclusion": conclusion,
+        },
+    )
+    w.add(
+        Party,
+        {
+            "id": ids.take("party"),
+            "case_id": case_id,
+            "role": "subjected",
+            "kind": "pupil",
+            "name": subject,
+            "name_key": subject.lower(),
+            "class_name": cname,
+            "grade": grade,
+        },
+    )
+    if staff_case:
+        staff = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        w.add(
+            Party,
+            {
+                "id": ids.take("party"),
+                "case_id": case_id,
+                "role": "involved",
+                "kind": "staff",
+                "name": staff,
+                "name_key": staff.lower(),
+                "class_name": "",
+                "grade": "",
+            },
+        )
+    for _ in range(rng.choice([0, 1, 1, 2, 3])):
+        other = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        kind = rng.choice(["pupil", "pupil", "pupil", "unknown", "external"])
+        w.add(
+            Party,
+            {
+                "id": ids.take("party"),
+                "case_id": case_id,
+                "role": "involved",
+                "kind": kind,
+                "name": other if kind == "pupil" else "",
+                "name_key": other.lower() if kind == "pupil" else "",
+                "class_name": cname if kind == "pupil" else "",
+                "grade": grade if kind == "pupil" else "",
+            },
+        )
+    items.sort(key=lambda it: it[1])
+    for ev in _events(case_id, items, ids):
+        w.add(CaseEvent, ev)
+
+
+def insert_report(
+    unit_id: int,
+    *,
+    now: datetime | None = None,
+    class_name: str = "",
+    grade: str = "",
+    rng: random.Random | None = None,
+) -> tuple[int, str]:
+    """One new report in an existing unit, written the way a submitted report is
+    (a gapless reference, the timeline's first events, the change counter bumped
+    in the same transaction). For the benchmark and tests; the report form's own
+    service does this for real. Returns (case id, reference)."""
+    from kb_app.db import session_scope
+    from kb_app.services import changes, references
+    from kb_app.services.timeline import append_event
+
+    rng = rng or random.Random()
+    now = now or datetime.now(UTC)
+    with session_scope() as s:
+        unit = s.get(Unit, unit_id)
+        if unit is None:
+            raise ValueError(f"unit {unit_id} does not exist")
+        year = now.astimezone(TZ).year
+        number, reference = references.allocate(s, unit.organisation_id, year)
+        first = rng.choice(FIRST)
+        principal = s.exec(
+            select(RoleAssignment.user_id).where(
+                RoleAssignment.unit_id == unit.id, RoleAssignment.role == Role.PRINCIPAL
+            )
+        ).first()
+        case = Case(
+            organisation_id=unit.organisation_id,
+            responsible_user_id=principal,
+            unit_id=unit.id,
+            reference=reference,
+            year=year,
+            number=number,
+            step=Step.REPORTED,
+            reported_at=now,
+            updated_at=now,
+            due_at=deadlines.due_at(now, deadlines.DEFAULT_LIMITS[Step.RECEIVED]),
+            class_name=class_name,
+            grade=grade,
+            occurred_on=now.astimezone(TZ).date(),
+            place=rng.choice(PLACES)[0],
+            description=_text(rng, first, 3, 6),
+            kinds=1 << rng.randrange(len(KIND_CODES)),
+            reporter_name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+            reporter_email=f"anmalare@{DOMAIN}",
+            reporter_role=rng.choice(REPORTER_ROLES)[0],
+        )
+        s.add(case)
+        s.flush()
+        s.add(
+            Party(
+                case_id=case.id, role="subjected", kind="pupil", name=first, name_key=first.lower()
+            )
+        )
+        append_event(
+            s,
+            case,
+            EventKind.REPORTED,
+            at=now,
+            actor_label="Anmälare",
+            payload={"reference": reference},
+        )
+        append_event(
+            s, case, EventKind.ORGANISER_NOTIFIED, at=now, actor_label="Värna (automatiskt)"
+        )
+        changes.bump(s, unit.organisation_id, now)
+        return case.id, reference

@@ -1,0 +1,112 @@
+"""Live updates for open overviews: the database is the bus.
+
+Every write to a case bumps its organisation's row in ``change_counter``
+(``services.changes.bump``, in the writer's own transaction). In each worker
+process one poller task reads the counters of the organisations that have an
+overview open (one indexed read every ``POLL_SECONDS``, however many overviews
+are open) and wakes the overviews' background loops when a counter moved; each
+loop then reloads its one page of rows and its counts, keeping the user's
+filters, sort and page.
+
+Why a counter and not ``rx.SharedState`` with ``app.modify_state``: cases are
+written by processes that hold no Reflex state at all (the scheduler, ``kb-app``
+commands, another worker), and a pushed update reaches only the states the
+writing process can modify. A committed counter is seen by every process,
+whichever wrote it, with or without Redis, and costs almost nothing to read.
+A new report therefore shows on every open overview within about
+``POLL_SECONDS`` plus one page query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+
+from kb_app.services import overview
+
+log = logging.getLogger("kb_app.live")
+
+POLL_SECONDS = 0.5
+IDLE_POLLS_BEFORE_STOP = 20
+
+# Overview loops running in this process: client token -> loop id.
+LOOPS: dict[str, str] = {}
+
+
+class CounterWatch:
+    """One poller per process and event loop; overview loops wait on it."""
+
+    def __init__(self) -> None:
+        self._values: dict[int, int] = {}
+        self._waiting: Counter[int] = Counter()
+        self._cond: asyncio.Condition | None = None
+        self._task: asyncio.Task | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _ensure(self) -> asyncio.Condition:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # a new event loop (tests, a restarted worker)
+            self._loop, self._cond, self._task = loop, asyncio.Condition(), None
+            self._values.clear()
+            self._waiting.clear()
+        if self._task is None or self._task.done():
+            self._task = loop.create_task(self._poll(), name="kb-counter-watch")
+        assert self._cond is not None
+        return self._cond
+
+    async def wait(self, organisation_id: int, seen: int, timeout: float) -> int | None:
+        """Wait until the organisation's counter is above ``seen`` or ``timeout``
+        seconds pass. Returns the last value read (None before the first read)."""
+        cond = self._ensure()
+        self._waiting[organisation_id] += 1
+        try:
+            async with cond:
+                await asyncio.wait_for(
+                    cond.wait_for(lambda: self._values.get(organisation_id, seen) > seen),
+                    timeout,
+                )
+        except TimeoutError:
+            pass
+        finally:
+            self._waiting[organisation_id] -= 1
+            if self._waiting[organisation_id] <= 0:
+                del self._waiting[organisation_id]
+        return self._values.get(organisation_id)
+
+    async def _poll(self) -> None:
+        idle = 0
+        while idle < IDLE_POLLS_BEFORE_STOP:
+            orgs = sorted(self._waiting)
+            if not orgs:
+                idle += 1
+            else:
+                idle = 0
+                try:
+                    values = await asyncio.to_thread(overview.counter_values, orgs)
+                except Exception:  # noqa: BLE001 - the database may be briefly away
+                    log.exception("reading the change counters failed")
+                    values = {}
+                if any(self._values.get(o) != v for o, v in values.items()):
+                    self._values.update(values)
+                    assert self._cond is not None
+                    async with self._cond:
+                        self._cond.notify_all()
+            await asyncio.sleep(POLL_SECONDS)
+        self._task = None
+
+
+WATCH = CounterWatch()
+
+
+async def connected(token: str) -> bool:
+    """Is a browser tab with this client token still connected (to any worker)?"""
+    try:
+        from reflex_base.registry import RegistrationContext
+
+        namespace = RegistrationContext.get().app.event_namespace
+    except Exception:  # noqa: BLE001 - no running app (tests): assume connected
+        return True
+    if namespace is None:
+        return True
+    return await namespace._token_manager.is_token_connected(token)

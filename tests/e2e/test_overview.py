@@ -1,0 +1,97 @@
+"""The overview in chromium: the view lives in the URL, and new cases appear by
+themselves on an open overview (written by another process, as a submitted
+report would be)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from kb_app import db
+from kb_app.services import seed_bench
+from tests.e2e.conftest import login
+from tests.helpers import unit_named
+
+
+@pytest.fixture
+def server_db(app_server):
+    """Services in this process write to the running server's database."""
+    engine = db.make_engine(app_server.env["KB_DATABASE_URL"])
+    db.set_engine(engine)
+    yield
+    db.set_engine(None)
+    engine.dispose()
+
+
+def _count(page) -> re.Pattern:
+    return re.compile(r"^\d+ ärenden?$")
+
+
+def test_filters_sort_and_page_live_in_the_url(app_server, page):
+    base = app_server.base_url
+    login(page, base, "huvudman@exempelkommun.se")
+    expect(page).to_have_url(re.compile(r"/oversikt/?$"))
+    total = page.get_by_text(_count(page))
+    expect(total).to_be_visible()
+    everything = total.inner_text()
+
+    page.get_by_label("Steg").select_option("received")
+    expect(page).to_have_url(re.compile(r"/oversikt\?steg=received$"))
+    expect(total).not_to_have_text(everything)
+    received = total.inner_text()
+    page.get_by_label("Endast försenade").click()
+    expect(page).to_have_url(re.compile(r"steg=received&forsenade=1$"))
+
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/oversikt\?steg=received$"))
+    expect(total).to_have_text(received)
+    expect(page.get_by_label("Endast försenade")).not_to_be_checked()
+
+    page.reload()
+    expect(page.get_by_label("Steg")).to_have_value("received")
+    expect(page.get_by_text(_count(page))).to_have_text(received)
+
+    page.get_by_role("link", name="Enhet").click()
+    expect(page).to_have_url(re.compile(r"steg=received&sortera=enhet$"))
+    expect(page.get_by_role("columnheader", name="Enhet")).to_have_attribute(
+        "aria-sort", "ascending"
+    )
+
+    # A shared link opens the same view in a fresh tab.
+    shared = page.context.new_page()
+    shared.goto(base + "/oversikt?sok=KB-20&sortera=arende&ordning=stigande&antal=25&sida=2")
+    expect(shared.get_by_label("Sök ärendenummer")).to_have_value("KB-20")
+    expect(shared.get_by_text(re.compile(r"^Visar 26–"))).to_be_visible()
+    shared.get_by_role("link", name="Föregående").click()
+    expect(shared).to_have_url(re.compile(r"sok=KB-20&sortera=arende&ordning=stigande&antal=25$"))
+    expect(shared.get_by_text(re.compile(r"^Visar 1–25 av"))).to_be_visible()
+
+
+def test_a_new_case_appears_on_an_open_overview(app_server, page, server_db):
+    base = app_server.base_url
+    login(page, base, "rektor@exempelkommun.se")  # Björkskolan F–6 and Solrosens förskola
+    expect(page).to_have_url(re.compile(r"/oversikt/?$"))
+    page.get_by_label("Steg").select_option("reported")
+    expect(page).to_have_url(re.compile(r"steg=reported$"))
+    expect(page.get_by_role("link", name=re.compile(r"KB-20\d\d-\d{4}")).first).to_be_visible()
+
+    # Another principal's unit: never shown here.
+    _, foreign = seed_bench.insert_report(unit_named("Ekbackeskolan 7–9").id)
+    _, mine = seed_bench.insert_report(unit_named("Björkskolan F–6").id, class_name="4A", grade="4")
+
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=mine))
+    expect(row).to_be_visible(timeout=10_000)  # polled within about a second
+    expect(row).to_contain_text("Björkskolan F–6")
+    expect(row).to_have_class(re.compile("kb-hl"))  # briefly highlighted
+    expect(page).to_have_url(re.compile(r"steg=reported$"))  # the view is kept
+    expect(page.get_by_role("link", name=foreign)).to_have_count(0)
+
+
+def test_investigator_gets_no_data_even_with_a_link(app_server, page):
+    login(page, app_server.base_url, "utredare@exempelkommun.se")
+    expect(page).to_have_url(re.compile(r"/mina-arenden/?$"))
+    page.goto(app_server.base_url + "/oversikt?steg=reported&sortera=enhet")
+    expect(page.get_by_text("Du saknar behörighet")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(r"KB-20\d\d-\d{4}"))).to_have_count(0)

@@ -359,3 +359,23 @@ def test_cli_prints_each_units_full_link(demo, capsys, monkeypatch):
     token = token_of("Björkskolan F–6")
     assert re.search(rf"Björkskolan F–6 +https://varna\.exempelkommun\.se/anmalan/{token}\n", out)
     assert out.count("https://varna.exempelkommun.se/anmalan/") == 4
+
+
+def test_report_mails_arrive_at_smtp_without_personal_data(bjork, now, smtp_server):
+    """The whole chain: report → outbox → real SMTP server (aiosmtpd)."""
+    from kb_app.services import mailer
+
+    result = reports.submit_report(bjork, form(), sid(), client="10.0.0.9", now=now)
+    assert result.ok
+    mailer.send_due(now + timedelta(seconds=1))
+    got = {tuple(m["to"]): m["message"] for m in smtp_server.messages}
+    assert set(got) == {("rektor@exempelkommun.se",), ("huvudman@exempelkommun.se",)}
+    for msg in got.values():
+        text = msg["Subject"] + "\n" + msg.get_content()
+        assert result.reference in text and "/arenden/" in text
+        for secret in (SUBJECTED, "Kalle", INVOLVED, "4B", "4b", "5A", DESCRIPTION, "Anna Holm"):
+            assert secret not in text
+        assert msg["Message-ID"]
+    # Sent once: a second round sends nothing more.
+    mailer.send_due(now + timedelta(minutes=5))
+    assert len(smtp_server.messages) == 2

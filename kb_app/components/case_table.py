@@ -168,7 +168,7 @@ def _overview_row(row) -> rx.Component:
             rx.flex(
                 _step_badge(row),
                 rx.cond(row["staff"] != "", staff_badge()),
-                gap="1",
+                spacing="1",
                 wrap="wrap",
             )
         ),
@@ -205,7 +205,7 @@ def _list_item(row) -> rx.Component:
             rx.spacer(),
             rx.text(row["reported"], size="2", color=muted),
             align="center",
-            gap="2",
+            spacing="2",
         ),
         rx.text(
             row["unit"],
@@ -217,7 +217,7 @@ def _list_item(row) -> rx.Component:
             _step_badge(row),
             rx.cond(row["late"] != "", late_badge()),
             rx.cond(row["staff"] != "", staff_badge()),
-            gap="1",
+            spacing="1",
             wrap="wrap",
             margin_top="0.4rem",
         ),
@@ -225,7 +225,7 @@ def _list_item(row) -> rx.Component:
             rx.text(row["kinds"], size="2"),
             rx.spacer(),
             rx.cond(row["due"] != "", rx.text("Frist " + row["due"], size="2", color=muted)),
-            gap="2",
+            spacing="2",
             margin_top="0.3rem",
             wrap="wrap",
         ),

@@ -25,7 +25,7 @@ def _field(label: str, control: rx.Component, html_for: str, **props) -> rx.Comp
         rx.el.label(label, html_for=html_for, class_name="kb-label"),
         control,
         direction="column",
-        gap="1",
+        spacing="1",
         **props,
     )
 
@@ -98,11 +98,16 @@ def _cards() -> rx.Component:
             rx.card(
                 rx.text(
                     c["count"],
-                    size="6",
+                    size=rx.breakpoints(initial="5", sm="6"),
                     weight="bold",
                     color=rx.cond(late, rx.color("red", 11), rx.color("gray", 12)),
                 ),
-                rx.text(c["label"], size="2", color=MUTED, line_height="1.25"),
+                rx.text(
+                    c["label"],
+                    size=rx.breakpoints(initial="1", sm="2"),
+                    color=MUTED,
+                    line_height="1.25",
+                ),
                 size="1",
                 height="100%",
                 class_name=rx.cond(c["active"] != "", "kb-stat kb-stat-active", "kb-stat"),
@@ -116,8 +121,8 @@ def _cards() -> rx.Component:
 
     return rx.grid(
         rx.foreach(S.cards, card),
-        columns=rx.breakpoints(initial="2", sm="4", lg="7"),
-        gap="2",
+        columns=rx.breakpoints(initial="3", sm="4", lg="7"),
+        spacing="2",
         width="100%",
     )
 
@@ -158,7 +163,7 @@ def _filters() -> rx.Component:
                     padding_bottom="0.45rem",
                     flex="0 0 auto",
                 ),
-                gap="3",
+                spacing="3",
                 wrap="wrap",
                 align="end",
             ),
@@ -187,7 +192,7 @@ def _filters() -> rx.Component:
                         padding_bottom="0.45rem",
                         flex="0 0 auto",
                     ),
-                    gap="3",
+                    spacing="3",
                     wrap="wrap",
                     align="end",
                     padding_top="0.75rem",
@@ -216,12 +221,14 @@ def _summary() -> rx.Component:
             rx.cond(
                 S.active_filters > 0,
                 rx.link(
-                    rx.hstack(rx.icon("x", size=14), rx.text("Rensa filter"), spacing="1"),
+                    rx.hstack(
+                        rx.icon("x", size=14), rx.text("Rensa filter"), spacing="1", align="center"
+                    ),
                     href=S.clear_href,
                     size="2",
                 ),
             ),
-            gap="3",
+            spacing="3",
             align="center",
             wrap="wrap",
         ),
@@ -235,11 +242,11 @@ def _summary() -> rx.Component:
                 on_change=lambda v: S.set_filter("antal", v),
                 class_name="kb-select kb-select-small",
             ),
-            gap="2",
+            spacing="2",
             align="center",
         ),
         align="center",
-        gap="3",
+        spacing="3",
         wrap="wrap",
         width="100%",
     )
@@ -276,7 +283,7 @@ def _pager() -> rx.Component:
         nav_link("Nästa", S.next_href, "chevron-right", icon_right=True),
         align="center",
         justify="center",
-        gap="2",
+        spacing="2",
         wrap="wrap",
         width="100%",
         custom_attrs={"role": "navigation", "aria-label": "Sidor"},
@@ -303,7 +310,7 @@ def _results() -> rx.Component:
                 _pager(),
                 direction=rx.breakpoints(initial="column", sm="row"),
                 align="center",
-                gap="2",
+                spacing="2",
                 width="100%",
             ),
             spacing="3",
@@ -344,7 +351,7 @@ def overview_page() -> rx.Component:
                 ),
                 rx.spacer(),
                 _live_note(),
-                gap="2",
+                spacing="2",
                 wrap="wrap",
                 align="center",
                 width="100%",

@@ -56,6 +56,7 @@ from kb_app.services.prepared import Reader, read_connection
 
 COUNT_CAP = 10_000
 SMALL_SET = 2_000
+SQL_RANK_SEGMENTS = 20  # at most this many segments: rank in SQL, else in Python
 DEEP_OFFSET = 500
 OPEN_STEP_CODES = [str(s) for s in OPEN_STEPS]
 GRADE_SHORT = {"": "", "F": "F", "G1": "Gy 1", "G2": "Gy 2", "G3": "Gy 3"}
@@ -480,6 +481,21 @@ def _unindexed(order: tuple) -> tuple:
     return tuple(out)
 
 
+def _rows_small_sql(reader, where, values, plan: Plan, offset, limit, now) -> list[tuple]:
+    """A small result in a segmented order with few segments (step, grade, kinds,
+    deadline, late, a principal's units): the database ranks and sorts it."""
+    inners = tuple(seg.inner for seg in plan.segments)
+    key = ("ids_ranked", where, plan.shape, inners, tuple(plan.rank or ()))
+    ids = reader.all(
+        key,
+        lambda: _limit(
+            select(Case.id).where(*conditions(where)).order_by(*segment_order(plan, None))
+        ),
+        {**values, "now": now, "lim": limit, "off": offset},
+    )
+    return _rows_by_ids(reader, [r[0] for r in ids])
+
+
 def _rows_small(reader, where, values, plan: Plan, offset: int, limit: int, now) -> list[tuple]:
     """Sort a small result here: read (id, dates, segment) of every match as the
     driver gives them (ISO text sorts like the dates on SQLite), group by segment,
@@ -559,6 +575,8 @@ def page_rows(
         rows = _rows_in_order(
             reader, where, None, plan.direct, values, f.offset, limit, small=small
         )
+    elif small and len(plan.segments) <= SQL_RANK_SEGMENTS:
+        rows = _rows_small_sql(reader, where, values, plan, f.offset, limit, now)
     elif small:
         rows = _rows_small(reader, where, values, plan, f.offset, limit, now)
     else:
@@ -620,28 +638,32 @@ def fetch_page(
     return PageResult(rows=[format_row(r, now) for r in rows], total=total, has_next=has_next)
 
 
+def segment_order(plan: Plan, now) -> list:
+    """A segmented order as one SQL ORDER BY: (segment rank, the segment's inner
+    order). A due-date order applies only inside the segments that use it;
+    elsewhere its terms are NULL for every row. ``now``: a datetime, or None for
+    the ``now`` parameter."""
+    rank = plan.make_rank(now)
+    order = [rank]
+    for inner in ("due_asc", "due_desc"):
+        ranks = [i for i, s in enumerate(plan.segments) if s.inner == inner]
+        if not ranks:
+            continue
+        inside = rank.in_(ranks) if len(ranks) > 1 else rank == ranks[0]
+        for col in (Case.due_at, Case.id):
+            term = case((inside, col), else_=None)
+            order.append(term.desc() if inner == "due_desc" else term.asc())
+    order.extend(_unindexed(NEWEST))
+    return order
+
+
 def naive_statement(actor: Actor, f: OverviewFilter, conn, now: datetime):
     """The plain single SQL statement of the same page: the same rows in the same
     order, filtered, ordered and paged by the database alone (literal values).
     Tests compare the two; the benchmark times both."""
     where, values = where_of(actor, f, now)
     plan = plan_for(f, actor, Reader(conn), now)
-    if plan.direct is not None:
-        order = list(ORDERS[plan.direct])
-    else:
-        # (segment rank, the segment's inner order): a due-date order applies only
-        # inside the segments that use it; elsewhere its terms are NULL for every row.
-        rank = plan.make_rank(now)
-        order = [rank]
-        for inner in ("due_asc", "due_desc"):
-            ranks = [i for i, s in enumerate(plan.segments) if s.inner == inner]
-            if not ranks:
-                continue
-            inside = rank.in_(ranks) if len(ranks) > 1 else rank == ranks[0]
-            for col in (Case.due_at, Case.id):
-                term = case((inside, col), else_=None)
-                order.append(term.desc() if inner == "due_desc" else term.asc())
-        order.extend(NEWEST)
+    order = list(ORDERS[plan.direct]) if plan.direct is not None else segment_order(plan, now)
     stmt = _row_select().where(*conditions(where)).order_by(*order)
     stmt = stmt.offset(f.offset).limit(f.per_page)
     return stmt.params(**values)

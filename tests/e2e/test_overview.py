@@ -76,6 +76,10 @@ def test_a_new_case_appears_on_an_open_overview(app_server, page, server_db):
     page.get_by_label("Steg").select_option("reported")
     expect(page).to_have_url(re.compile(r"steg=reported$"))
     expect(page.get_by_role("link", name=re.compile(r"KB-20\d\d-\d{4}")).first).to_be_visible()
+    # Wait until the filtered view has replaced the unfiltered one, so the new case
+    # arrives through the live update (which highlights it), not through this load.
+    for other in ("Mottagen av rektor", "Utredning påbörjad", "Utredning klar", "Avslutad"):
+        expect(page.get_by_role("row").filter(has_text=other)).to_have_count(0)
 
     # Another principal's unit: never shown here.
     _, foreign = seed_bench.insert_report(unit_named("Ekbackeskolan 7–9").id)

@@ -55,6 +55,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--reseed", action="store_true", help="Bygg om benchmarkdatabasen.")
     p.add_argument("--skip-queries", action="store_true")
     p.add_argument("--skip-server", action="store_true")
+    p.add_argument("--skip-statistics", action="store_true")
     args = p.parse_args(argv)
     if args.quick:
         if "BENCH_CASES" not in os.environ and "--cases" not in (argv or sys.argv):
@@ -288,6 +289,11 @@ def main(argv: list[str] | None = None) -> int:
             f"×{results['server']['single_vs_bare_plus_trivial']['median']}, "
             f"högst ×{results['server']['single_vs_bare_plus_trivial']['max']}"
         )
+    if not args.skip_statistics:
+        from bench import statistics as stats_bench
+
+        log("\n==> Statistikens diagramdata (p95, mål ≤ 300 ms) …")
+        results["statistics"] = stats_bench.run(args.database_url, cases=args.cases)
     results["seconds"] = round(time.monotonic() - started, 1)
     check_targets(results)
     RESULTS.mkdir(parents=True, exist_ok=True)

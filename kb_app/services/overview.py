@@ -497,6 +497,19 @@ def _unindexed(order: tuple) -> tuple:
     return tuple(out)
 
 
+# Conditions whose index also lists the matches newest first (or that match a
+# handful of cases): with these the database's own plan is already right.
+_ORDER_FRIENDLY = {"step", "unit", "grade", "class", "staff", "late", "open", "from", "to"}
+_FEW = {"year_number", "number", "prefix", "nothing"}
+
+
+def _index_gives_order(where: tuple, order: str) -> bool:
+    kinds = {item[0] for item in where}
+    if kinds & _FEW:
+        return True
+    return order in ("newest", "oldest") and bool(kinds & _ORDER_FRIENDLY)
+
+
 def _rows_small_sql(reader, where, values, plan: Plan, offset, limit, now) -> list[tuple]:
     """A small result in a segmented order with few segments (step, grade, kinds,
     deadline, late, a principal's units): the database ranks and sorts it."""
@@ -614,8 +627,9 @@ def page_rows(
     limit = f.per_page + 1
     small = total <= small_set
     if plan.direct is not None:
+        unindexed = small and not _index_gives_order(where, plan.direct)
         rows = _rows_in_order(
-            reader, where, None, plan.direct, values, f.offset, limit, small=small
+            reader, where, None, plan.direct, values, f.offset, limit, small=unindexed
         )
     elif small and (plan.column is None or len(plan.segments) <= SQL_RANK_SEGMENTS):
         rows = _rows_small_sql(reader, where, values, plan, f.offset, limit, now)

@@ -49,21 +49,13 @@ def _rows(stmt, now: datetime) -> list[dict[str, str]]:
 def list_visible(
     actor: Actor, *, limit: int = 50, now: datetime | None = None
 ) -> list[dict[str, str]]:
-    """The newest cases of the units the actor oversees (placeholder for the overview)."""
+    """The newest cases the actor may see in the overview (see services/overview.py)."""
+    from kb_app.domain.overview import OverviewFilter
+    from kb_app.services import overview
+
     if not can(actor, Action.LIST_CASES):
         raise AccessDenied()
-    now = now or utcnow()
-    stmt = (
-        select(Case, Unit.name, User.name)
-        .join(Unit, Unit.id == Case.unit_id)
-        .outerjoin(User, User.id == Case.responsible_user_id)
-        .where(Case.organisation_id == actor.organisation_id)
-        .order_by(Case.reported_at.desc())
-        .limit(limit)
-    )
-    if not actor.is_organiser:
-        stmt = stmt.where(Case.unit_id.in_(sorted(actor.principal_units)))
-    return _rows(stmt, now)
+    return overview.fetch_page(actor, OverviewFilter(per_page=limit), now=now or utcnow()).rows
 
 
 def list_delegated(actor: Actor, *, now: datetime | None = None) -> list[dict[str, str]]:

@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
+from time import monotonic
 
 from sqlalchemy import Integer, and_, bindparam, case, func, literal, or_, true
 from sqlalchemy.sql import operators
@@ -56,7 +57,8 @@ from kb_app.services.prepared import Reader, read_connection
 
 COUNT_CAP = 10_000
 SMALL_SET = 2_000
-SQL_RANK_SEGMENTS = 20  # at most this many segments: rank in SQL, else in Python
+SQL_RANK_SEGMENTS = 20  # at most this many segments: rank them all in SQL
+BEYOND = 1_000_000  # the rank of matches after the page's segments
 DEEP_OFFSET = 500
 OPEN_STEP_CODES = [str(s) for s in OPEN_STEPS]
 GRADE_SHORT = {"": "", "F": "F", "G1": "Gy 1", "G2": "Gy 2", "G3": "Gy 3"}
@@ -321,12 +323,7 @@ def plan_for(f: OverviewFilter, actor: Actor, reader: Reader, now: datetime) -> 
         restrict = f.step if f.step and f.step != OPEN else None
         return _value_walk("step", steps[::-1] if desc else steps, restrict)
     if key == SortKey.RESPONSIBLE:
-        users = reader.all(
-            ("users",),
-            lambda: select(User.id, User.name).where(User.organisation_id == P("org")),
-            {"org": actor.organisation_id},
-        )
-        ids = [u for u, _ in sorted(users, key=lambda u: (sv_key(u[1]), u[0]))]
+        ids = [u for u, _ in user_names(actor, reader)]
         # Cases without a responsible person last in both directions (the catch-all).
         return _value_walk("responsible_user_id", ids[::-1] if desc else ids)
     if key == SortKey.DUE:
@@ -387,27 +384,46 @@ def _limit(stmt):
     return stmt.limit(P("lim", type_=Integer)).offset(P("off", type_=Integer))
 
 
+NAMES_TTL = 30.0  # seconds the unit and user names of an organisation are reused
+_names: dict[tuple, tuple[object, float, list]] = {}
+
+
+def _cached_names(reader: Reader, key: tuple, build, values: dict) -> list[tuple[int, str]]:
+    """(id, name) rows in Swedish name order, reused for NAMES_TTL seconds: the
+    unit and user lists only decide orders and options, never access."""
+    engine = reader.conn.engine
+    hit = _names.get(key)
+    now = monotonic()
+    if hit is not None and hit[0] is engine and hit[1] > now:
+        return hit[2]
+    rows = reader.all(key, build, values)
+    ordered = sorted(((i, n) for i, n in rows), key=lambda r: (sv_key(r[1]), r[0]))
+    _names[key] = (engine, now + NAMES_TTL, ordered)
+    return ordered
+
+
 def visible_units(actor: Actor, reader: Reader) -> list[tuple[int, str]]:
     """(id, name) of the units whose cases the actor sees, in Swedish name order."""
-    v: dict = {"org": actor.organisation_id}
+    org = actor.organisation_id
+    all_units = _cached_names(
+        reader,
+        ("units", org),
+        lambda: select(Unit.id, Unit.name).where(Unit.organisation_id == P("org")),
+        {"org": org},
+    )
     if actor.is_organiser:
-        key: tuple = ("units", 0)
+        return all_units
+    return [u for u in all_units if u[0] in actor.principal_units]
 
-        def build():
-            return select(Unit.id, Unit.name).where(Unit.organisation_id == P("org"))
-    else:
-        units = sorted(actor.principal_units)
-        key = ("units", len(units))
-        v.update({f"u{i}": u for i, u in enumerate(units)})
 
-        def build():
-            return select(Unit.id, Unit.name).where(
-                Unit.organisation_id == P("org"),
-                Unit.id.in_([P(f"u{i}") for i in range(len(units))]),
-            )
-
-    rows = reader.all(key, build, v)
-    return sorted(((u, n) for u, n in rows), key=lambda u: (sv_key(u[1]), u[0]))
+def user_names(actor: Actor, reader: Reader) -> list[tuple[int, str]]:
+    org = actor.organisation_id
+    return _cached_names(
+        reader,
+        ("users", org),
+        lambda: select(User.id, User.name).where(User.organisation_id == P("org")),
+        {"org": org},
+    )
 
 
 def count_capped(reader: Reader, where: tuple, values: dict) -> int:
@@ -481,6 +497,19 @@ def _unindexed(order: tuple) -> tuple:
     return tuple(out)
 
 
+# Conditions whose index also lists the matches newest first (or that match a
+# handful of cases): with these the database's own plan is already right.
+_ORDER_FRIENDLY = {"step", "unit", "grade", "class", "staff", "late", "open", "from", "to"}
+_FEW = {"year_number", "number", "prefix", "nothing"}
+
+
+def _index_gives_order(where: tuple, order: str) -> bool:
+    kinds = {item[0] for item in where}
+    if kinds & _FEW:
+        return True
+    return order in ("newest", "oldest") and bool(kinds & _ORDER_FRIENDLY)
+
+
 def _rows_small_sql(reader, where, values, plan: Plan, offset, limit, now) -> list[tuple]:
     """A small result in a segmented order with few segments (step, grade, kinds,
     deadline, late, a principal's units): the database ranks and sorts it."""
@@ -496,37 +525,63 @@ def _rows_small_sql(reader, where, values, plan: Plan, offset, limit, now) -> li
     return _rows_by_ids(reader, [r[0] for r in ids])
 
 
-def _rows_small(reader, where, values, plan: Plan, offset: int, limit: int, now) -> list[tuple]:
-    """Sort a small result here: read (id, dates, segment) of every match as the
-    driver gives them (ISO text sorts like the dates on SQLite), group by segment,
-    order each group, and read the page's rows."""
-    if plan.column is not None:
-        seg_col = COLUMNS[plan.column]
-    else:
-        seg_col = plan.make_rank(None).label("seg")
+def _rows_small(reader, where, values, plan: Plan, offset: int, limit: int) -> list[tuple]:
+    """A small result in the order of a many-valued column (a unit or a person by
+    name): count the matches per value, find the values that the page covers,
+    and let the database rank and sort just those."""
+    col = COLUMNS[plan.column]
+    # Grouped by an expression, not the column: the planner then reads the
+    # matches through the filter's index instead of walking the column's index.
+    grouped = func.coalesce(col, col)
+    counts = reader.all(
+        ("value_counts", where, plan.column),
+        lambda: select(grouped, func.count()).where(*conditions(where)).group_by(grouped),
+        values,
+        raw=True,
+    )
+    rank, rest = plan.rank, len(plan.segments) - 1
+    segments: dict[int, list] = {}
+    for value, n in counts:
+        seg = segments.setdefault(rank.get(value, rest), [0, []])
+        seg[0] += n
+        seg[1].append(value)
+    skip, need, chosen, first_skip, available = offset, limit, [], 0, 0
+    for seg_rank in sorted(segments):
+        n, seg_values = segments[seg_rank]
+        if skip >= n:
+            skip -= n
+            continue
+        if not chosen:
+            first_skip = skip
+        chosen.extend((seg_rank, v) for v in seg_values)
+        available += n - skip
+        need -= n - skip
+        skip = 0
+        if need <= 0:
+            break
+    if not chosen:
+        return []
+    with_null = any(v is None for _, v in chosen)
+    chosen = [(r, v) for r, v in chosen if v is not None]
+    n = len(chosen)
 
     def build():
-        return select(Case.id, Case.reported_at, Case.due_at, seg_col).where(*conditions(where))
+        # The chosen values in their order, every other match after them (the
+        # page lies within the chosen segments); no extra condition, so the
+        # planner reads the matches through the filter's index.
+        whens = [(col == P(f"c{i}"), P(f"k{i}", type_=Integer)) for i in range(n)]
+        if with_null:
+            whens.append((col.is_(None), literal(rest)))
+        ranked = case(*whens, else_=literal(BEYOND))
+        stmt = select(Case.id).where(*conditions(where))
+        return _limit(stmt.order_by(ranked, *_unindexed(NEWEST)))
 
-    keys = reader.all(("keys", where, plan.shape), build, {**values, "now": now}, raw=True)
-    groups: dict[int, list] = {}
-    rank, rest = plan.rank, len(plan.segments) - 1
-    for r in keys:
-        seg = r[3] if rank is None else rank.get(r[3], rest)
-        groups.setdefault(seg, []).append(r)
-    ordered: list = []
-    for i, seg in enumerate(plan.segments):
-        group = groups.get(i)
-        if not group:
-            continue
-        if seg.inner == "newest":
-            group.sort(key=lambda r: (r[1], r[0]), reverse=True)
-        else:  # by due date (never NULL in these segments), then id
-            group.sort(key=lambda r: (r[2], r[0]), reverse=seg.inner == "due_desc")
-        ordered.extend(group)
-        if len(ordered) >= offset + limit:
-            break
-    return _rows_by_ids(reader, [r[0] for r in ordered[offset : offset + limit]])
+    params = {**values, "lim": limit, "off": first_skip}
+    params.update({f"c{i}": v for i, (_, v) in enumerate(chosen)})
+    params.update({f"k{i}": r for i, (r, _) in enumerate(chosen)})
+    ids = reader.all(("ids_by_value", where, plan.column, n, with_null), build, params)
+    # Rows past the chosen segments belong to skipped or later ones: not this page.
+    return _rows_by_ids(reader, [r[0] for r in ids[:available]])
 
 
 def _rows_walk(reader, where, values, plan: Plan, offset: int, limit: int) -> list[tuple]:
@@ -572,13 +627,14 @@ def page_rows(
     limit = f.per_page + 1
     small = total <= small_set
     if plan.direct is not None:
+        unindexed = small and not _index_gives_order(where, plan.direct)
         rows = _rows_in_order(
-            reader, where, None, plan.direct, values, f.offset, limit, small=small
+            reader, where, None, plan.direct, values, f.offset, limit, small=unindexed
         )
-    elif small and len(plan.segments) <= SQL_RANK_SEGMENTS:
+    elif small and (plan.column is None or len(plan.segments) <= SQL_RANK_SEGMENTS):
         rows = _rows_small_sql(reader, where, values, plan, f.offset, limit, now)
     elif small:
-        rows = _rows_small(reader, where, values, plan, f.offset, limit, now)
+        rows = _rows_small(reader, where, values, plan, f.offset, limit)
     else:
         rows = _rows_walk(reader, where, values, plan, f.offset, limit)
     return rows[: f.per_page], len(rows) > f.per_page

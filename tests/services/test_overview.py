@@ -368,7 +368,7 @@ def test_each_sort_orders_every_case(known, key, desc, monkeypatch):
     expected = _expected_order(known, key, desc)
     assert all_rows(organiser, f, known.now) == expected  # small result: sorted by the database
     assert all_rows(organiser, f, known.now, small_set=0) == expected  # segment by segment
-    monkeypatch.setattr(overview, "SQL_RANK_SEGMENTS", 0)
+    monkeypatch.setattr(overview, "SQL_RANK_SEGMENTS", 0)  # the many-valued path
     assert all_rows(organiser, f, known.now) == expected  # small result: sorted from its keys
 
 

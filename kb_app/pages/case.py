@@ -402,61 +402,65 @@ def start_form() -> rx.Component:
     )
 
 
-def investigation_form() -> rx.Component:
+def step_form(key, on_submit, *children: rx.Component) -> rx.Component:
+    """A step's form: its fields stacked, re-created (fresh inputs) when form_key moves."""
     return rx.form(
-        rx.vstack(
-            form_error(),
-            rx.el.fieldset(
-                rx.el.legend("Samtal som har hållits", class_name="kb-label"),
-                rx.flex(
-                    *[checkbox(f"talk_{code}", label) for code, label in TALKS],
-                    direction=rx.breakpoints(initial="column", sm="row"),
-                    spacing="4",
-                    padding_top="0.4rem",
-                ),
-                error_for("talks"),
-                class_name="kb-fieldset",
-            ),
+        rx.vstack(*children, spacing="4", width="100%", align="stretch"),
+        on_submit=on_submit,
+        key=key,
+        width="100%",
+    )
+
+
+def investigation_form() -> rx.Component:
+    return step_form(
+        "inv-" + S.form_key.to_string(),
+        S.submit_investigation,
+        form_error(),
+        rx.el.fieldset(
+            rx.el.legend("Samtal som har hållits", class_name="kb-label"),
             rx.flex(
-                field(
-                    "Vårdnadshavare kontaktade (datum)",
-                    date_input("guardians_contacted_on"),
-                    "guardians_contacted_on",
-                ),
-                field(
-                    "… eller varför de inte har kontaktats",
-                    rx.input(
-                        id="guardians_not_contacted_reason",
-                        name="guardians_not_contacted_reason",
-                        max_length=1000,
-                        width="100%",
-                    ),
-                    "guardians_not_contacted_reason",
-                ),
+                *[checkbox(f"talk_{code}", label) for code, label in TALKS],
                 direction=rx.breakpoints(initial="column", sm="row"),
                 spacing="4",
-                width="100%",
+                padding_top="0.4rem",
+            ),
+            error_for("talks"),
+            class_name="kb-fieldset",
+        ),
+        rx.flex(
+            field(
+                "Vårdnadshavare kontaktade (datum)",
+                date_input("guardians_contacted_on"),
+                "guardians_contacted_on",
             ),
             field(
-                "Vad har utredningen kommit fram till?",
-                textarea("findings", rows=6),
-                "findings",
-                hint="Beskriv vad som framkommit i samtalen och vad som har hänt.",
+                "… eller varför de inte har kontaktats",
+                rx.input(
+                    id="guardians_not_contacted_reason",
+                    name="guardians_not_contacted_reason",
+                    max_length=1000,
+                    width="100%",
+                ),
+                "guardians_not_contacted_reason",
             ),
-            rx.el.fieldset(
-                rx.el.legend("Slutsats", class_name="kb-label"),
-                rx.box(radio("conclusion", CONCLUSIONS), padding_top="0.4rem"),
-                error_for("conclusion"),
-                class_name="kb-fieldset",
-            ),
-            submit("Spara utredningen"),
+            direction=rx.breakpoints(initial="column", sm="row"),
             spacing="4",
             width="100%",
-            align="stretch",
         ),
-        on_submit=S.submit_investigation,
-        key="inv-" + S.form_key.to_string(),
-        width="100%",
+        field(
+            "Vad har utredningen kommit fram till?",
+            textarea("findings", rows=6),
+            "findings",
+            hint="Beskriv vad som framkommit i samtalen och vad som har hänt.",
+        ),
+        rx.el.fieldset(
+            rx.el.legend("Slutsats", class_name="kb-label"),
+            rx.box(radio("conclusion", CONCLUSIONS), padding_top="0.4rem"),
+            error_for("conclusion"),
+            class_name="kb-fieldset",
+        ),
+        submit("Spara utredningen"),
     )
 
 
@@ -539,109 +543,91 @@ def measures_form(decide: bool) -> rx.Component:
         if decide
         else []
     )
-    return rx.form(
-        rx.vstack(
-            rx.text(intro, size="2"),
-            *proposal,
-            form_error(),
-            rx.el.label(
-                rx.flex(
-                    rx.checkbox(
-                        checked=S.none_needed,
-                        on_change=S.set_none_needed,
-                        id="none_needed",
-                        name="none_needed",
-                    ),
-                    rx.text("Inga åtgärder behövs", size="2"),
-                    spacing="2",
-                    align="center",
+    return step_form(
+        ("d-" if decide else "p-") + S.form_key.to_string(),
+        S.submit_decision if decide else S.submit_proposal,
+        rx.text(intro, size="2"),
+        *proposal,
+        form_error(),
+        rx.el.label(
+            rx.flex(
+                rx.checkbox(
+                    checked=S.none_needed,
+                    on_change=S.set_none_needed,
+                    id="none_needed",
+                    name="none_needed",
                 ),
-                html_for="none_needed",
+                rx.text("Inga åtgärder behövs", size="2"),
+                spacing="2",
+                align="center",
             ),
-            rx.cond(
-                S.none_needed,
-                field(
-                    "Motivering",
-                    textarea("none_reason", rows=3, default=S.none_reason),
-                    "none_reason",
-                    hint="Förklara varför inga åtgärder behövs.",
-                ),
-                rx.vstack(
-                    error_for("measures"),
-                    rx.foreach(S.measure_rows, measure_row),
-                    rx.button(
-                        rx.icon("plus", size=16),
-                        "Lägg till åtgärd",
-                        type="button",
-                        variant="soft",
-                        on_click=S.add_measure_row,
-                        width="fit-content",
-                    ),
-                    spacing="3",
-                    width="100%",
-                    align="stretch",
-                ),
-            ),
-            submit("Besluta åtgärder", "gavel") if decide else submit("Föreslå åtgärder", "send"),
-            spacing="4",
-            width="100%",
-            align="stretch",
+            html_for="none_needed",
         ),
-        on_submit=S.submit_decision if decide else S.submit_proposal,
-        key=("d-" if decide else "p-") + S.form_key.to_string(),
-        width="100%",
+        rx.cond(
+            S.none_needed,
+            field(
+                "Motivering",
+                textarea("none_reason", rows=3, default=S.none_reason),
+                "none_reason",
+                hint="Förklara varför inga åtgärder behövs.",
+            ),
+            rx.vstack(
+                error_for("measures"),
+                rx.foreach(S.measure_rows, measure_row),
+                rx.button(
+                    rx.icon("plus", size=16),
+                    "Lägg till åtgärd",
+                    type="button",
+                    variant="soft",
+                    on_click=S.add_measure_row,
+                    width="fit-content",
+                ),
+                spacing="3",
+                width="100%",
+                align="stretch",
+            ),
+        ),
+        submit("Besluta åtgärder", "gavel") if decide else submit("Föreslå åtgärder", "send"),
     )
 
 
 def follow_up_form() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            form_error(),
-            field("Datum för uppföljningen", date_input("followed_up_on"), "followed_up_on"),
-            rx.el.fieldset(
-                rx.el.legend("Har kränkningarna upphört?", class_name="kb-label"),
-                rx.box(
-                    radio("stopped", [("yes", "Ja"), ("no", "Nej, nya åtgärder behövs")]),
-                    padding_top="0.4rem",
-                ),
-                error_for("stopped"),
-                class_name="kb-fieldset",
+    return step_form(
+        "f-" + S.form_key.to_string(),
+        S.submit_follow_up,
+        form_error(),
+        field("Datum för uppföljningen", date_input("followed_up_on"), "followed_up_on"),
+        rx.el.fieldset(
+            rx.el.legend("Har kränkningarna upphört?", class_name="kb-label"),
+            rx.box(
+                radio("stopped", [("yes", "Ja"), ("no", "Nej, nya åtgärder behövs")]),
+                padding_top="0.4rem",
             ),
-            field(
-                "Vad visade uppföljningen?",
-                textarea("notes", rows=4),
-                "notes",
-                hint="Om kränkningarna inte har upphört går ärendet tillbaka till beslut om nya åtgärder.",
-            ),
-            submit("Spara uppföljningen"),
-            spacing="4",
-            width="100%",
-            align="stretch",
+            error_for("stopped"),
+            class_name="kb-fieldset",
         ),
-        on_submit=S.submit_follow_up,
-        key="f-" + S.form_key.to_string(),
-        width="100%",
+        field(
+            "Vad visade uppföljningen?",
+            textarea("notes", rows=4),
+            "notes",
+            hint="Om kränkningarna inte har upphört går ärendet tillbaka till beslut om nya åtgärder.",
+        ),
+        submit("Spara uppföljningen"),
     )
 
 
 def close_form() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            rx.text(
-                "Alla steg är gjorda och uppföljningen visar att kränkningarna har upphört. "
-                "Ärendet kan avslutas.",
-                size="2",
-            ),
-            form_error(),
-            field("Sammanfattning", textarea("summary", rows=3), "summary"),
-            submit("Avsluta ärendet", "circle-check-big"),
-            spacing="4",
-            width="100%",
-            align="stretch",
+    return step_form(
+        "c-" + S.form_key.to_string(),
+        S.submit_close,
+        rx.text(
+            "Alla steg är gjorda och uppföljningen visar att kränkningarna har upphört. "
+            "Ärendet kan avslutas.",
+            size="2",
         ),
-        on_submit=S.submit_close,
-        key="c-" + S.form_key.to_string(),
-        width="100%",
+        form_error(),
+        field("Sammanfattning", textarea("summary", rows=3), "summary"),
+        submit("Avsluta ärendet", "circle-check-big"),
     )
 
 

@@ -17,7 +17,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export REFLEX_TELEMETRY_ENABLED := false
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run serve setup test lint bench migrate seed clean
+.PHONY: run serve setup test test-shifted browser lint bench migrate seed clean
 
 $(UV):
 	@echo "==> Installerar uv i $(TOOLS)/uv"
@@ -50,12 +50,25 @@ serve:
 	@echo "==> Värna startar på http://localhost:$(KB_PORT) (första starten bygger webbgränssnittet, någon minut)"
 	KB_PORT=$(KB_PORT) $(BIN)/reflex run --env prod --single-port --frontend-port $(KB_PORT) --backend-host 0.0.0.0
 
-test: setup
+# What the browser tests need (chromium, fonts): installed as root, else the command to run.
+browser:
+	@bash scripts/ensure-browser.sh
+
+test: setup browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# The non-browser suite again with the clock moved (a year ahead, half a year back):
+# a test that mixes a fixed time with the wall clock fails now, not next week.
+SHIFTED := tests/domain tests/services tests/state tests/test_authorization_matrix.py
+test-shifted: setup
+	KB_TEST_CLOCK_SHIFT_DAYS=400 $(BIN)/pytest -q $(SHIFTED)
+	KB_TEST_CLOCK_SHIFT_DAYS=-183 $(BIN)/pytest -q $(SHIFTED)
+
+# ruff (rules and format) and the layer contract (import-linter, see pyproject.toml).
 lint: $(BIN)/kb-app
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 bench: setup
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -19,8 +19,8 @@ from starlette.routing import Route
 
 from kb_app.dbtypes import utcnow
 from kb_app.domain.access import start_page
+from kb_app.errors import AccessDenied
 from kb_app.services import auth
-from kb_app.services.cases import AccessDenied
 from kb_app.settings import get_settings
 
 log = logging.getLogger("kb_app.auth")
@@ -72,7 +72,7 @@ async def login(request: Request):
     form = await _form(request)
     email = auth.normalise_email(form.get("email", ""))
     result = await run_in_threadpool(
-        auth.login, email, form.get("password", ""), client=_client(request)
+        auth.login, email, form.get("password", ""), client=_client(request), now=utcnow()
     )
     if not result.ok:
         log.info("login failed for an account from %s", _client(request))
@@ -93,7 +93,7 @@ async def login(request: Request):
 async def logout(request: Request):
     if not _same_origin(request):
         return PlainTextResponse("Ogiltig begäran.", status_code=403)
-    await run_in_threadpool(auth.logout, request.cookies.get(SESSION_COOKIE))
+    await run_in_threadpool(auth.logout, request.cookies.get(SESSION_COOKIE), now=utcnow())
     resp = RedirectResponse("/logga-in?" + urlencode({"utloggad": "1"}), status_code=303)
     resp.delete_cookie(SESSION_COOKIE, path="/")
     return resp
@@ -108,7 +108,11 @@ async def set_password(request: Request):
     form = await _form(request)
     token = form.get("token", "")
     problem = await run_in_threadpool(
-        invites.use_token, token, form.get("password", ""), form.get("password2", "")
+        invites.use_token,
+        token,
+        form.get("password", ""),
+        form.get("password2", ""),
+        now=utcnow(),
     )
     if problem is None:
         log.info("a password was set through an invitation link")
@@ -130,7 +134,9 @@ async def case_pdf(request: Request):
     """GET /akt/<id>.pdf: the case file (Ärendeakt) for those who may export it."""
     from kb_app.services import case_actions, case_pdf
 
-    actor = await run_in_threadpool(auth.resolve_session, request.cookies.get(SESSION_COOKIE))
+    actor = await run_in_threadpool(
+        auth.resolve_session, request.cookies.get(SESSION_COOKIE), now=utcnow()
+    )
     raw = request.path_params.get("case_id", "")
     case_id = int(raw) if raw.isdigit() and len(raw) < 12 else -1
     try:
@@ -171,7 +177,9 @@ def _download(body: bytes, filename: str, media_type: str) -> Response:
 
 async def _export_actor(request: Request):
     """The signed-in actor, or the response to give instead (login page)."""
-    actor = await run_in_threadpool(auth.resolve_session, request.cookies.get(SESSION_COOKIE))
+    actor = await run_in_threadpool(
+        auth.resolve_session, request.cookies.get(SESSION_COOKIE), now=utcnow()
+    )
     if actor is None:
         return None, RedirectResponse("/logga-in", status_code=303)
     return actor, None
@@ -186,8 +194,8 @@ def _filters(request: Request):
 
 
 async def export_cases(request: Request):
+    from kb_app.errors import AccessDenied
     from kb_app.services import exports
-    from kb_app.services.cases import AccessDenied
 
     fmt = request.path_params["fmt"]
     if fmt not in ("csv", "xlsx"):
@@ -201,7 +209,7 @@ async def export_cases(request: Request):
     names = request.query_params.get("namn") == "1"
 
     def make() -> tuple[bytes, str]:
-        cases = exports.case_list(actor, filters, include_names=names)
+        cases = exports.case_list(actor, filters, include_names=names, now=utcnow())
         if fmt == "xlsx":
             return exports.to_xlsx(cases), cases.filename_stem + ".xlsx"
         return exports.to_csv(cases), cases.filename_stem + ".csv"
@@ -220,8 +228,8 @@ async def export_cases(request: Request):
 
 
 async def export_report(request: Request):
+    from kb_app.errors import AccessDenied
     from kb_app.services import yearly_report as reports
-    from kb_app.services.cases import AccessDenied
 
     fmt = request.path_params["fmt"]
     if fmt not in ("html", "pdf"):
@@ -233,7 +241,7 @@ async def export_report(request: Request):
     if filters is None:
         return PlainTextResponse(problem, status_code=400, headers=NO_STORE)
     try:
-        rep = await run_in_threadpool(reports.yearly_report, actor, filters)
+        rep = await run_in_threadpool(reports.yearly_report, actor, filters, now=utcnow())
     except AccessDenied:
         return PlainTextResponse(MSG_FORBIDDEN, status_code=403, headers=NO_STORE)
     if fmt == "html":
@@ -243,8 +251,8 @@ async def export_report(request: Request):
 
 
 async def export_reply_pack(request: Request):
+    from kb_app.errors import AccessDenied
     from kb_app.services import reply_pack
-    from kb_app.services.cases import AccessDenied
 
     actor, resp = await _export_actor(request)
     if resp is not None:
@@ -255,7 +263,9 @@ async def export_reply_pack(request: Request):
     reference = (q.get("ref") or "").strip()[:32] or None
     try:
         pack = await run_in_threadpool(
-            lambda: reply_pack.build(actor, case_id=case_id, reference=reference, party_id=party_id)
+            lambda: reply_pack.build(
+                actor, case_id=case_id, reference=reference, party_id=party_id, now=utcnow()
+            )
         )
     except AccessDenied as exc:
         return PlainTextResponse(exc.message, status_code=404, headers=NO_STORE)

@@ -7,6 +7,7 @@ import getpass
 import sys
 from collections.abc import Callable
 
+from kb_app.dbtypes import utcnow
 from kb_app.settings import REPO_ROOT, get_settings
 
 COMMANDS: dict[
@@ -61,7 +62,7 @@ def _seed_demo(args: argparse.Namespace) -> int:
     from kb_app.models import User
     from kb_app.services import seed
 
-    logins = seed.seed_demo()
+    logins = seed.seed_demo(now=utcnow())
     if logins is None:
         print("Demodata finns redan.")
         with read_scope() as s:
@@ -258,7 +259,7 @@ def _scheduler(args: argparse.Namespace) -> int:
     )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     if args.once:
-        print(scheduler.run_once())
+        print(scheduler.run_once(now=utcnow()))
         return 0
     print("Schemaläggaren kör. Avsluta med Ctrl+C.", flush=True)
     asyncio.run(scheduler.run_forever())

@@ -1,11 +1,35 @@
-"""Unexpected errors: logged with an id, shown to the user as a short Swedish message."""
+"""Errors are values for the user: the shared exceptions (bad input, refusals)
+and unexpected errors, logged with an id and shown as a short Swedish message.
+
+Imports nothing of ours, so every layer (the domain included) may use it."""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 
 log = logging.getLogger("kb_app")
+
+
+class AccessDenied(Exception):
+    """Raised by services when the policy says no. The UI shows the same text as
+    for a missing case."""
+
+    message = "Ärendet finns inte eller så saknar du behörighet."
+
+
+class NoStatisticsAccess(AccessDenied):
+    message = "Du saknar behörighet att se statistiken."
+
+
+class InvalidInput(Exception):
+    """Bad input or a step that is not allowed now: Swedish messages per field
+    (``FORM`` for the whole form)."""
+
+    def __init__(self, errors: Mapping[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = dict(errors)
 
 
 def configure_logging() -> None:

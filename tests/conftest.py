@@ -12,6 +12,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
+
+from tests.support.clock import apply_shift
+
+# The shifted-clock pass (make test-shifted): the whole session runs with the wall
+# clock moved by KB_TEST_CLOCK_SHIFT_DAYS.
+apply_shift()
 
 # Isolate every test run from a developer's data/ folder before kb_app is imported.
 _RUN_DIR = tempfile.mkdtemp(prefix="kb-test-")
@@ -91,6 +98,14 @@ def sqlite_engine(tmp_path):
 @pytest.fixture
 def now() -> datetime:
     return datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock(now):
+    """The wall clock set to the test's fixed ``now`` (and ticking), for tests that
+    go through an edge (an HTTP route, a state handler, the CLI) that reads it."""
+    with time_machine.travel(now, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture

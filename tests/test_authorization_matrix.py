@@ -16,12 +16,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from kb_app.dbtypes import utcnow
 from kb_app.domain.access import Action, CaseFacts, Page, can, can_on_case
 from kb_app.domain.fmt import local
 from kb_app.domain.process import Step
+from kb_app.errors import AccessDenied
 from kb_app.services import auth, case_actions, cases
-from kb_app.services.cases import AccessDenied
 from tests.case_helpers import (
     INVESTIGATOR,
     PRINCIPAL,
@@ -300,13 +299,12 @@ def _prepare(spec: Spec, now, inv_id: int, *, for_allowed: bool = False) -> int 
 
 
 @pytest.mark.parametrize("action", list(MATRIX))
-def test_matrix_row(engine, demo, action):
-    now = utcnow()
+def test_matrix_row(engine, demo, action, now, clock):
     spec = SPECS[action]
     other_inv = second_investigator(now)
     inv_id = actor_for(INVESTIGATOR).user_id
     tokens = {
-        role: auth.login(email, PASSWORDS.get(role, "varna-demo-2026")).token
+        role: auth.login(email, PASSWORDS.get(role, "varna-demo-2026"), now=now).token
         for role, email in EMAILS.items()
     }
     tokens["anonymous"] = None

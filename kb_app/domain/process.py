@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from kb_app.domain.access import Action
+from kb_app.errors import InvalidInput
 
 
 class Step(StrEnum):
@@ -247,15 +248,6 @@ MSG_NOT_NOW = (
     "Steget kan inte registreras nu: ärendet har ändrats sedan sidan laddades. "
     "Ladda om sidan och försök igen."
 )
-
-
-class InvalidInput(Exception):
-    """Bad input or a step that is not allowed now: Swedish messages per field
-    (``FORM`` for the whole form)."""
-
-    def __init__(self, errors: Mapping[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = dict(errors)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from sqlmodel import select
 from kb_app.db import read_scope
 from kb_app.domain.access import Action, Actor, can
 from kb_app.domain.vocab import ROLE_LABELS, UNIT_KIND_LABELS
+from kb_app.errors import AccessDenied
 from kb_app.models import RoleAssignment, SchoolClass, Unit, User
-from kb_app.services.cases import AccessDenied
 
 
 def list_users(actor: Actor) -> list[dict[str, str]]:

@@ -17,7 +17,6 @@ from sqlalchemy import bindparam, func, update
 from sqlmodel import Session, select
 
 from kb_app.db import session_scope
-from kb_app.dbtypes import utcnow
 from kb_app.domain.access import Actor
 from kb_app.models import LoginAttempt, RoleAssignment, User, UserSession
 from kb_app.services.prepared import Reader, read_connection
@@ -88,16 +87,13 @@ def _failures_in_window(session: Session, email: str, now: datetime) -> int:
     ).one()
 
 
-def login(
-    email: str, password: str, *, client: str = "", now: datetime | None = None
-) -> LoginResult:
+def login(email: str, password: str, *, client: str = "", now: datetime) -> LoginResult:
     """Check the credentials; on success create a session. Every attempt is logged.
 
     Unknown e-mail and wrong password answer alike. Ten failures for one e-mail
     within 15 minutes lock it for 15 minutes (counted per e-mail, so a lock says
     nothing about whether the account exists).
     """
-    now = now or utcnow()
     email = normalise_email(email)
     password = password or ""
     if len(password) > PASSWORD_MAX * 4:  # never hash a huge paste
@@ -195,9 +191,7 @@ def _roles_select():
     )
 
 
-def resolve_session(
-    token: str | None, *, now: datetime | None = None, touch: bool = True
-) -> Actor | None:
+def resolve_session(token: str | None, *, now: datetime, touch: bool = True) -> Actor | None:
     """The actor of a session token, enforcing idle and absolute timeouts.
 
     Called on every event, so it reads with two prepared statements and writes
@@ -205,7 +199,6 @@ def resolve_session(
     every 30 seconds)."""
     if not token:
         return None
-    now = now or utcnow()
     idle = timedelta(minutes=get_settings().session_idle_minutes)
     with read_connection() as conn:
         reader = Reader(conn)
@@ -248,13 +241,13 @@ def resolve_session(
     )
 
 
-def logout(token: str | None, *, now: datetime | None = None) -> None:
+def logout(token: str | None, *, now: datetime) -> None:
     if not token:
         return
     with session_scope() as s:
         row = s.exec(select(UserSession).where(UserSession.token_hash == token_hash(token))).first()
         if row is not None and row.revoked_at is None:
-            row.revoked_at = now or utcnow()
+            row.revoked_at = now
             s.add(row)
 
 

@@ -58,6 +58,7 @@ from kb_app.domain.vocab import (
     Role,
     from_mask,
 )
+from kb_app.errors import AccessDenied
 from kb_app.models import (
     AccessLog,
     Case,
@@ -69,8 +70,7 @@ from kb_app.models import (
     Unit,
     User,
 )
-from kb_app.services import changes, invites, limits, outbox
-from kb_app.services.cases import AccessDenied
+from kb_app.services import access_log, changes, invites, limits, outbox
 from kb_app.services.timeline import append_event, event_payload
 
 log = logging.getLogger("kb_app.cases")
@@ -130,27 +130,8 @@ def _process_state(case: Case, facts: CaseFacts) -> ProcessState:
     )
 
 
-def _log_access(
-    s: Session, actor: Actor | None, case_id: int | None, action: str, allowed: bool, now
-) -> None:
-    s.add(
-        AccessLog(
-            user_id=actor.user_id if actor else None,
-            case_id=case_id,
-            at=now,
-            action=str(action)[:32],
-            allowed=allowed,
-        )
-    )
-
-
 def _deny(actor: Actor | None, case_id: Any, action: str, now: datetime):
-    cid = case_id if isinstance(case_id, int) and 0 < case_id < 2**62 else None
-    log.info(
-        "denied %s on case %s to user %s", action, cid, actor.user_id if actor else "anonymous"
-    )
-    with session_scope() as s:
-        _log_access(s, actor, cid, action, False, now)
+    access_log.deny(actor, action, now=now, case_id=case_id)
     raise AccessDenied()
 
 
@@ -170,7 +151,7 @@ def _run(
                 delegations = _active_delegations(s, case.id)
                 facts = case_facts(s, case, delegations)
                 if can_on_case(actor, action, facts):
-                    _log_access(s, actor, case.id, action, True, now)
+                    access_log.record(s, actor, action, now=now, case_id=case.id)
                     return work(s, case, facts, delegations)
     _deny(actor, case_id, action, now)
     raise AssertionError("unreachable")  # _deny raises

@@ -7,19 +7,12 @@ from datetime import datetime
 from sqlmodel import select
 
 from kb_app.db import read_scope
-from kb_app.dbtypes import utcnow
 from kb_app.domain.access import Action, Actor, can
 from kb_app.domain.fmt import sv_date
 from kb_app.domain.process import STEP_LABELS
 from kb_app.domain.vocab import GRADE_LABELS, KIND_CODES, KIND_LABELS, from_mask
+from kb_app.errors import AccessDenied
 from kb_app.models import Case, Delegation, Unit, User
-
-
-class AccessDenied(Exception):
-    """Raised by services when the policy says no. The UI shows the same text as
-    for a missing case."""
-
-    message = "Ärendet finns inte eller så saknar du behörighet."
 
 
 def _row(case: Case, unit_name: str, responsible: str, now: datetime) -> dict[str, str]:
@@ -46,23 +39,20 @@ def _rows(stmt, now: datetime) -> list[dict[str, str]]:
     return [_row(c, unit, resp or "", now) for c, unit, resp in result]
 
 
-def list_visible(
-    actor: Actor, *, limit: int = 50, now: datetime | None = None
-) -> list[dict[str, str]]:
+def list_visible(actor: Actor, *, limit: int = 50, now: datetime) -> list[dict[str, str]]:
     """The newest cases the actor may see in the overview (see services/overview.py)."""
     from kb_app.domain.overview import OverviewFilter
     from kb_app.services import overview
 
     if not can(actor, Action.LIST_CASES):
         raise AccessDenied()
-    return overview.fetch_page(actor, OverviewFilter(per_page=limit), now=now or utcnow()).rows
+    return overview.fetch_page(actor, OverviewFilter(per_page=limit), now=now).rows
 
 
-def list_delegated(actor: Actor, *, now: datetime | None = None) -> list[dict[str, str]]:
+def list_delegated(actor: Actor, *, now: datetime) -> list[dict[str, str]]:
     """Cases actively delegated to the actor: "Mina ärenden"."""
     if not can(actor, Action.MY_CASES):
         raise AccessDenied()
-    now = now or utcnow()
     stmt = (
         select(Case, Unit.name, User.name)
         .join(Unit, Unit.id == Case.unit_id)

@@ -16,7 +16,6 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from kb_app.db import read_scope, session_scope
-from kb_app.dbtypes import utcnow
 from kb_app.domain import statistics as st
 from kb_app.domain.access import Actor
 from kb_app.domain.fmt import sv_date
@@ -32,8 +31,10 @@ from kb_app.domain.vocab import (
     PLACE_LABELS,
     from_mask,
 )
-from kb_app.models import AccessLog, Case, Party, Unit
-from kb_app.services.statistics import NoStatisticsAccess, Scope, _conds, resolve_scope
+from kb_app.errors import NoStatisticsAccess
+from kb_app.models import Case, Party, Unit
+from kb_app.services import access_log
+from kb_app.services.statistics import Scope, _conds, resolve_scope
 
 CONCLUSION_LABELS = {
     "confirmed": "Kränkning konstaterad",
@@ -70,16 +71,6 @@ class CaseList:
     rows: Iterator[list[str]]
     named: bool
     filename_stem: str
-
-
-def log_access(
-    s: Session, actor: Actor, action: str, *, case_id: int | None = None, allowed: bool = True
-) -> None:
-    s.add(
-        AccessLog(
-            user_id=actor.user_id, case_id=case_id, at=utcnow(), action=action, allowed=allowed
-        )
-    )
 
 
 def _filename_stem(scope: Scope) -> str:
@@ -156,17 +147,18 @@ def _rows(scope: Scope, named: bool) -> Iterator[list[str]]:
                 yield row
 
 
-def case_list(actor: Actor | None, filters: st.Filters, *, include_names: bool) -> CaseList:
+def case_list(
+    actor: Actor | None, filters: st.Filters, *, include_names: bool, now: datetime
+) -> CaseList:
     """The case list of the filters, checked and logged before any row is read."""
     action = "export_cases_named" if include_names else "export_cases"
     try:
         with session_scope() as s:
             scope = resolve_scope(s, actor, filters)
-            log_access(s, actor, action)
+            access_log.record(s, actor, action, now=now)
     except NoStatisticsAccess:
         if actor is not None:
-            with session_scope() as s:
-                log_access(s, actor, action, allowed=False)
+            access_log.deny(actor, action, now=now)
         raise
     headers = BASE_HEADERS + (NAMED_HEADERS if include_names else [])
     stem = _filename_stem(scope) + ("-med-namn" if include_names else "-pseudonymiserad")

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from kb_app.db import read_scope, session_scope
-from kb_app.dbtypes import utcnow
 from kb_app.models import OneTimeToken, User
 from kb_app.services import auth
 from kb_app.settings import get_settings
@@ -55,16 +54,13 @@ def _valid(session: Session, token: str, now: datetime) -> OneTimeToken | None:
     return row
 
 
-def token_is_valid(token: str, *, now: datetime | None = None) -> bool:
+def token_is_valid(token: str, *, now: datetime) -> bool:
     with read_scope() as s:
-        return _valid(s, token, now or utcnow()) is not None
+        return _valid(s, token, now) is not None
 
 
-def use_token(
-    token: str, password: str, repeated: str, *, now: datetime | None = None
-) -> str | None:
+def use_token(token: str, password: str, repeated: str, *, now: datetime) -> str | None:
     """Set the password through the link. Returns a Swedish error, or None when done."""
-    now = now or utcnow()
     problem = auth.password_problem(password or "")
     if problem:
         return problem

@@ -36,7 +36,6 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from kb_app.db import session_scope
-from kb_app.dbtypes import utcnow
 from kb_app.models import Outbox
 from kb_app.settings import Settings, get_settings
 
@@ -269,12 +268,11 @@ def _deliver(settings: Settings, token: str, rows: list[Outbox], now: datetime, 
     return True
 
 
-def send_due(now: datetime | None = None, *, ids: list[int] | None = None) -> SendSummary:
+def send_due(*, now: datetime, ids: list[int] | None = None) -> SendSummary:
     """Deliver the outbox rows that are due at ``now`` (only ``ids`` if given)."""
     settings = get_settings()
     if not settings.smtp_configured:
         return SendSummary(configured=False)
-    now = now or utcnow()
     summary = SendSummary()
     for _ in range(MAX_BATCHES):
         token, rows = _claim(now, ids)

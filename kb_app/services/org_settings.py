@@ -15,13 +15,12 @@ from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from kb_app.db import read_scope, session_scope
-from kb_app.dbtypes import utcnow
 from kb_app.domain import deadlines
 from kb_app.domain.access import Action, Actor, can
 from kb_app.domain.process import STEP_LABELS, EventKind, Step, next_step
+from kb_app.errors import AccessDenied
 from kb_app.models import Case, CaseEvent, OrgSetting, User
 from kb_app.services import changes
-from kb_app.services.cases import AccessDenied
 from kb_app.services.limits import FIELD_BY_STEP, limits_for
 
 log = logging.getLogger("kb_app.settings")
@@ -152,11 +151,10 @@ def recompute_due_dates(session: Session, organisation_id: int) -> int:
     return changed
 
 
-def save(actor: Actor, values: dict[str, str], *, now: datetime | None = None) -> SaveResult:
+def save(actor: Actor, values: dict[str, str], *, now: datetime) -> SaveResult:
     """Validate and store the organisation's limits; recompute open cases' due dates."""
     if not can(actor, Action.SETTINGS):
         raise AccessDenied()
-    now = now or utcnow()
     parsed, errors = validate(values)
     if errors:
         return SaveResult(False, errors)

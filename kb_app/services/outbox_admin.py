@@ -13,11 +13,10 @@ from sqlalchemy import func, or_, update
 from sqlmodel import select
 
 from kb_app.db import read_scope, session_scope
-from kb_app.dbtypes import utcnow
 from kb_app.domain.access import Action, Actor, can
 from kb_app.domain.fmt import sv_datetime
+from kb_app.errors import AccessDenied
 from kb_app.models import Outbox
-from kb_app.services.cases import AccessDenied
 from kb_app.settings import get_settings
 
 PAGE_SIZE = 100
@@ -85,12 +84,11 @@ def counts(actor: Actor) -> dict[str, int]:
 
 
 def list_rows(
-    actor: Actor, status: str = "all", *, now: datetime | None = None, limit: int = PAGE_SIZE
+    actor: Actor, status: str = "all", *, now: datetime, limit: int = PAGE_SIZE
 ) -> list[dict[str, str]]:
     """The newest outbox rows (``limit``), filtered by status, as display strings."""
     if not can(actor, Action.ADMINISTER):
         raise AccessDenied()
-    now = now or utcnow()
     with read_scope() as s:
         rows = s.exec(
             select(Outbox)
@@ -129,12 +127,11 @@ def list_rows(
     return out
 
 
-def retry_now(actor: Actor, outbox_id: int, *, now: datetime | None = None) -> bool:
+def retry_now(actor: Actor, outbox_id: int, *, now: datetime) -> bool:
     """Make one unsent row due now (also a failed one). False if it cannot be retried
     (sent, being sent right now, or not the admin's)."""
     if not can(actor, Action.ADMINISTER):
         raise AccessDenied()
-    now = now or utcnow()
     with session_scope() as s:
         result = s.execute(
             update(Outbox)

@@ -36,7 +36,6 @@ from sqlalchemy.sql import operators
 from sqlmodel import select
 
 from kb_app.db import read_scope
-from kb_app.dbtypes import utcnow
 from kb_app.domain.access import Action, Actor, can
 from kb_app.domain.fmt import TZ, sv_date
 from kb_app.domain.overview import (
@@ -51,8 +50,8 @@ from kb_app.domain.overview import (
 )
 from kb_app.domain.process import OPEN_STEPS, STEP_LABELS, STEP_ORDER
 from kb_app.domain.vocab import GROUND_CODES, KIND_CODES, KIND_LABELS, from_mask
+from kb_app.errors import AccessDenied
 from kb_app.models import Case, ChangeCounter, SchoolClass, Unit, User
-from kb_app.services.cases import AccessDenied
 from kb_app.services.prepared import Reader, read_connection
 
 COUNT_CAP = 10_000
@@ -84,11 +83,15 @@ def _local_midnight(d) -> datetime:
     return datetime.combine(d, time.min, tzinfo=TZ).astimezone(UTC)
 
 
+def _check_list_access(actor: Actor | None) -> None:
+    if actor is None or not can(actor, Action.LIST_CASES):
+        raise AccessDenied()
+
+
 def where_of(actor: Actor | None, f: OverviewFilter, now: datetime) -> tuple[tuple, dict]:
     """The conditions for the cases the actor may see that match the filter, as a
     hashable shape and the parameter values. Access is decided in domain/access."""
-    if actor is None or not can(actor, Action.LIST_CASES):
-        raise AccessDenied()
+    _check_list_access(actor)
     shape: list[tuple] = []
     v: dict = {"org": actor.organisation_id}
     if not actor.is_organiser:
@@ -678,13 +681,12 @@ def fetch_page(
     actor: Actor,
     f: OverviewFilter,
     *,
-    now: datetime | None = None,
+    now: datetime,
     total: int | None = None,
     small_set: int = SMALL_SET,
 ) -> PageResult:
     """One page of the overview. ``total`` may be passed when only the order or
     the page changed (the set of matches, and so its count, is the same)."""
-    now = now or utcnow()
     where, values = where_of(actor, f, now)
     with read_connection() as conn:
         reader = Reader(conn)
@@ -751,16 +753,15 @@ def _step_counts(reader: Reader, actor: Actor, now: datetime) -> dict[str, int]:
     return counts
 
 
-def step_counts(actor: Actor, *, now: datetime | None = None) -> dict[str, int]:
+def step_counts(actor: Actor, *, now: datetime) -> dict[str, int]:
     """Open cases per step and the late ones ("late"), within the actor's scope."""
-    now = now or utcnow()
     where_of(actor, OverviewFilter(), now)  # access check
     with read_connection() as conn:
         return _step_counts(Reader(conn), actor, now)
 
 
 def unit_options(actor: Actor) -> list[tuple[int, str]]:
-    where_of(actor, OverviewFilter(), utcnow())  # access check
+    _check_list_access(actor)
     with read_connection() as conn:
         return visible_units(actor, Reader(conn))
 
@@ -782,7 +783,7 @@ def _class_options(reader: Reader, actor: Actor, unit_id: int | None) -> list[st
 
 def class_options(actor: Actor, unit_id: int | None) -> list[str]:
     """Class names of one visible unit (for suggestions in the class filter)."""
-    where_of(actor, OverviewFilter(), utcnow())  # access check
+    _check_list_access(actor)
     with read_connection() as conn:
         return _class_options(Reader(conn), actor, unit_id)
 
@@ -806,11 +807,10 @@ def load_view(
     total: int | None = None,
     with_counts: bool = False,
     with_options: bool = False,
-    now: datetime | None = None,
+    now: datetime,
 ) -> ViewData:
     """One page, and as asked the counts per step and the filter options, on one
     connection. ``total`` may be passed when only the order or page changed."""
-    now = now or utcnow()
     where, values = where_of(actor, f, now)  # raises AccessDenied
     with read_connection() as conn:
         reader = Reader(conn)

@@ -14,12 +14,12 @@ from sqlalchemy import case, func, literal_column
 from sqlmodel import Session, select
 
 from kb_app.db import read_scope, session_scope
-from kb_app.dbtypes import utcnow
 from kb_app.domain import patterns as pt
 from kb_app.domain.access import Action, Actor, can
 from kb_app.domain.statistics import weekday_from_sql
+from kb_app.errors import NoStatisticsAccess
 from kb_app.models import Case, Party, PatternDismissal, Unit
-from kb_app.services.statistics import NoStatisticsAccess, weekday_sunday0
+from kb_app.services.statistics import weekday_sunday0
 
 
 @dataclass(frozen=True)
@@ -94,8 +94,7 @@ def _dismissed(s: Session, org_id: int) -> dict[pt.MatchKey, int]:
     return out
 
 
-def find(actor: Actor | None, *, now: datetime | None = None) -> Patterns:
-    now = now or utcnow()
+def find(actor: Actor | None, *, now: datetime) -> Patterns:
     since = now - timedelta(days=pt.WINDOW_DAYS)
     with read_scope() as s:
         names = _visible_units(s, actor)
@@ -188,10 +187,9 @@ def _key_for_token(s: Session, actor: Actor, token: str, since: datetime) -> pt.
     return None
 
 
-def dismiss(actor: Actor | None, token: str, *, now: datetime | None = None) -> bool:
+def dismiss(actor: Actor | None, token: str, *, now: datetime) -> bool:
     """Mark the match with ``token`` as wrong. The match is looked up again on the
     server within the actor's units (the page only holds an opaque token)."""
-    now = now or utcnow()
     since = now - timedelta(days=pt.WINDOW_DAYS)
     with session_scope() as s:
         group = _key_for_token(s, actor, token, since)

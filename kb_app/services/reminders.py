@@ -29,7 +29,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from kb_app.db import read_scope, session_scope
-from kb_app.dbtypes import utcnow
 from kb_app.domain import deadlines
 from kb_app.domain.fmt import TZ, sv_date
 from kb_app.domain.process import STEP_LABELS, EventKind, Step, next_step
@@ -244,10 +243,9 @@ def _late_cases(session: Session, now: datetime, organisation_ids=None):
     return list(session.exec(stmt.order_by(Case.due_at, Case.id)))
 
 
-def sweep(now: datetime | None = None) -> SweepSummary:
+def sweep(*, now: datetime) -> SweepSummary:
     """Write the reminders that have fallen due at ``now``. Safe to run anywhere,
     any number of times, concurrently."""
-    now = now or utcnow()
     out = SweepSummary()
     with read_scope() as s:
         late = _late_cases(s, now)
@@ -323,10 +321,9 @@ def _digest_text(user: User, own: list[tuple[Case, str]], escalated: list[tuple[
     return f"Daglig sammanfattning: {total} försenade {noun} i Värna", "\n".join(lines) + "\n"
 
 
-def send_digests(now: datetime | None = None) -> int:
+def send_digests(*, now: datetime) -> int:
     """Queue today's digest for each user who chose one and has late cases (once a
     day: the dedupe key is the user and the local date). Returns mails queued."""
-    now = now or utcnow()
     if not digest_due(now):
         return 0
     with read_scope() as s:

@@ -17,7 +17,6 @@ from reportlab.platypus import Paragraph, Spacer
 from sqlmodel import select
 
 from kb_app.db import session_scope
-from kb_app.dbtypes import utcnow
 from kb_app.domain.access import Action, Actor, CaseFacts, can_on_case
 from kb_app.domain.fmt import sv_date, sv_datetime
 from kb_app.domain.masking import Pseudonyms, mask_text, masking_plan, person_key
@@ -33,10 +32,10 @@ from kb_app.domain.vocab import (
     PLACE_LABELS,
     from_mask,
 )
+from kb_app.errors import AccessDenied
 from kb_app.models import Case, CaseEvent, Delegation, Measure, Organisation, Party, Unit
-from kb_app.services import pdf
-from kb_app.services.cases import AccessDenied
-from kb_app.services.exports import CONCLUSION_LABELS, log_access
+from kb_app.services import access_log, pdf
+from kb_app.services.exports import CONCLUSION_LABELS
 
 # Timeline events shown in the pack; internal comments and reminders are left out.
 SHOWN_EVENTS = {
@@ -157,11 +156,10 @@ def build(
     case_id: int | None = None,
     reference: str | None = None,
     party_id: int | None = None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> ReplyPack:
     """The reply pack of a case (by id or reference) for one subjected child
     (``party_id``; default: the first subjected pupil)."""
-    now = now or utcnow()
     if actor is None:
         raise AccessDenied()
     with session_scope() as s:
@@ -173,21 +171,26 @@ def build(
         else:
             raise AccessDenied()
         case = s.exec(q).first()
-        if case is None or not can_on_case(actor, Action.EXPORT_CASE, _facts(s, case)):
-            log_access(
-                s, actor, "export_reply_pack", case_id=case.id if case else case_id, allowed=False
+        allowed = case is not None and can_on_case(actor, Action.EXPORT_CASE, _facts(s, case))
+        if not allowed:
+            denied_id = case.id if case else case_id
+        else:
+            access_log.record(s, actor, "export_reply_pack", now=now, case_id=case.id)
+            unit = s.get(Unit, case.unit_id)
+            org = s.get(Organisation, case.organisation_id)
+            parties = list(s.exec(select(Party).where(Party.case_id == case.id).order_by(Party.id)))
+            events = list(
+                s.exec(
+                    select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
+                )
             )
-            raise AccessDenied()
-        log_access(s, actor, "export_reply_pack", case_id=case.id)
-        unit = s.get(Unit, case.unit_id)
-        org = s.get(Organisation, case.organisation_id)
-        parties = list(s.exec(select(Party).where(Party.case_id == case.id).order_by(Party.id)))
-        events = list(
-            s.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq))
-        )
-        measures = list(
-            s.exec(select(Measure).where(Measure.case_id == case.id).order_by(Measure.id))
-        )
+            measures = list(
+                s.exec(select(Measure).where(Measure.case_id == case.id).order_by(Measure.id))
+            )
+    if not allowed:
+        # Recorded in a transaction of its own: a refusal is never rolled back.
+        access_log.deny(actor, "export_reply_pack", now=now, case_id=denied_id)
+        raise AccessDenied()
     pdf_bytes = render(
         case,
         unit.name if unit else "",

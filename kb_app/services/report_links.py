@@ -17,8 +17,8 @@ from sqlmodel import Session, select
 from kb_app.db import read_scope, session_scope
 from kb_app.domain.access import Action, Actor, can, may_manage_unit_link
 from kb_app.domain.fmt import sv_date
+from kb_app.errors import AccessDenied
 from kb_app.models import Organisation, ReportLink, SchoolClass, Unit
-from kb_app.services.cases import AccessDenied
 from kb_app.settings import get_settings
 
 REPORT_PATH = "/anmalan/"

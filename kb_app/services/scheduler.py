@@ -49,13 +49,13 @@ JOB_RETENTION = "kb-retention"
 
 
 def run_outbox(now: datetime) -> mailer.SendSummary:
-    return mailer.send_due(now)
+    return mailer.send_due(now=now)
 
 
 def run_reminders(now: datetime) -> tuple[reminders.SweepSummary, int]:
     """The reminder sweep, then the daily digests. Returns (sweep summary, digests)."""
-    summary = reminders.sweep(now)
-    digests = reminders.send_digests(now)
+    summary = reminders.sweep(now=now)
+    digests = reminders.send_digests(now=now)
     return summary, digests
 
 
@@ -65,10 +65,9 @@ def run_retention(now: datetime) -> None:
     log.info("retention: not implemented yet, nothing thinned out")
 
 
-def run_once(now: datetime | None = None) -> str:
+def run_once(*, now: datetime) -> str:
     """Every job once, now, in this thread (``kb-app scheduler --once``). Safe beside
     a running scheduler: each job is idempotent."""
-    now = now or utcnow()
     sweep, digests = run_reminders(now)
     sent = run_outbox(now)
     return f"Påminnelser: {sweep}; dagliga sammanfattningar: {digests}. Utskick: {sent}."

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, select
 
 from kb_app.db import session_scope
-from kb_app.dbtypes import utcnow
 from kb_app.domain import deadlines
 from kb_app.domain.fmt import TZ
 from kb_app.domain.process import STEP_ORDER, EventKind, Step, next_step
@@ -234,10 +233,9 @@ def _bdays_later(at: datetime, rng: random.Random, lo: int, hi: int) -> datetime
 
 
 def seed_demo(
-    now: datetime | None = None, *, cases: int = 60, rng_seed: int = 20261124
+    *, now: datetime, cases: int = 60, rng_seed: int = 20261124
 ) -> list[DemoLogin] | None:
     """Create the demo organisation. Returns the logins, or None if it existed."""
-    now = now or utcnow()
     rng = random.Random(rng_seed)
     pw_hash = auth.hash_password(DEMO_PASSWORD)
     with session_scope() as s:

@@ -411,14 +411,13 @@ def seed_bench(
     cases: int = 200_000,
     units: int = 500,
     years: int = 10,
-    now: datetime | None = None,
+    now: datetime,
     rng_seed: int = 2026,
     replace: bool = False,
     progress: Callable[[str], None] = lambda _m: None,
     password_hash: str | None = None,
 ) -> Report:
     started = _time.monotonic()
-    now = now or datetime.now(UTC)
     rng = random.Random(rng_seed)
     engine = _prepare(url, replace)
     w = _Writer(engine)
@@ -933,7 +932,7 @@ def _case(
 def insert_report(
     unit_id: int,
     *,
-    now: datetime | None = None,
+    now: datetime,
     class_name: str = "",
     grade: str = "",
     rng: random.Random | None = None,
@@ -947,7 +946,6 @@ def insert_report(
     from kb_app.services.timeline import append_event
 
     rng = rng or random.Random()
-    now = now or datetime.now(UTC)
     with session_scope() as s:
         unit = s.get(Unit, unit_id)
         if unit is None:

@@ -31,13 +31,9 @@ from kb_app.domain.access import Action, Actor, can
 from kb_app.domain.fmt import TZ
 from kb_app.domain.process import Step
 from kb_app.domain.vocab import GRADE_LABELS, GRADES, GROUND_CODES, KIND_CODES
+from kb_app.errors import NoStatisticsAccess
 from kb_app.models import Case, CaseEvent, SchoolClass, Unit
 from kb_app.services import limits as limits_service
-from kb_app.services.cases import AccessDenied
-
-
-class NoStatisticsAccess(AccessDenied):
-    message = "Du saknar behörighet att se statistiken."
 
 
 @dataclass(frozen=True)

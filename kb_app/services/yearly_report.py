@@ -12,14 +12,13 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer
 
 from kb_app.db import session_scope
-from kb_app.dbtypes import utcnow
 from kb_app.domain import statistics as st
 from kb_app.domain.access import Actor
 from kb_app.domain.fmt import sv_datetime
+from kb_app.errors import NoStatisticsAccess
 from kb_app.models import Organisation
-from kb_app.services import pdf
-from kb_app.services.exports import log_access
-from kb_app.services.statistics import NoStatisticsAccess, overview_in, resolve_scope
+from kb_app.services import access_log, pdf
+from kb_app.services.statistics import overview_in, resolve_scope
 
 ORDER = [
     "funnel",
@@ -59,20 +58,16 @@ class YearlyReport:
         )
 
 
-def yearly_report(
-    actor: Actor | None, filters: st.Filters, *, now: datetime | None = None
-) -> YearlyReport:
-    now = now or utcnow()
+def yearly_report(actor: Actor | None, filters: st.Filters, *, now: datetime) -> YearlyReport:
     try:
         with session_scope() as s:
             scope = resolve_scope(s, actor, filters)
-            log_access(s, actor, "export_report")
+            access_log.record(s, actor, "export_report", now=now)
             ov = overview_in(s, scope)
             org = s.get(Organisation, scope.organisation_id)
     except NoStatisticsAccess:
         if actor is not None:
-            with session_scope() as s:
-                log_access(s, actor, "export_report", allowed=False)
+            access_log.deny(actor, "export_report", now=now)
         raise
     return YearlyReport(
         organisation=org.name if org else "",

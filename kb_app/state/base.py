@@ -15,6 +15,7 @@ from http.cookies import CookieError, SimpleCookie
 
 import reflex as rx
 
+from kb_app.dbtypes import utcnow
 from kb_app.domain.access import Actor, Page, may_use_page, start_page
 from kb_app.domain.vocab import ROLE_LABELS, Role
 from kb_app.services import auth
@@ -55,7 +56,7 @@ class AppState(rx.State):
         token = cookie_value(self.router.headers.cookie, SESSION_COOKIE)
         if not token:
             return None
-        return await asyncio.to_thread(auth.resolve_session, token)
+        return await asyncio.to_thread(auth.resolve_session, token, now=utcnow())
 
     def _show_user(self, actor: Actor) -> None:
         self.user_name = actor.name

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
+from kb_app.dbtypes import utcnow
 from kb_app.domain import overview as ov
 from kb_app.domain.access import Actor, Page, may_use_page
 from kb_app.domain.fmt import local
@@ -48,11 +49,12 @@ def _view_for(
 ) -> tuple[Actor | None, q.ViewData | None]:
     """The user of the session cookie and, if they may use the overview, the view:
     one trip to a worker thread for both."""
-    actor = auth.resolve_session(cookie_value(cookie_header, SESSION_COOKIE), touch=touch)
+    now = utcnow()
+    actor = auth.resolve_session(cookie_value(cookie_header, SESSION_COOKIE), now=now, touch=touch)
     if actor is None or not may_use_page(actor, Page.OVERVIEW):
         return actor, None
     return actor, q.load_view(
-        actor, f, total=total, with_counts=with_counts, with_options=with_options
+        actor, f, total=total, with_counts=with_counts, with_options=with_options, now=now
     )
 
 
@@ -259,7 +261,7 @@ class OverviewState(AppState):
             full = self._user_id != actor.user_id or not self.cards
             try:
                 data = await asyncio.to_thread(
-                    q.load_view, actor, f, **self._load_args(f, full=full)
+                    q.load_view, actor, f, now=utcnow(), **self._load_args(f, full=full)
                 )
                 self._show(actor, f, data)
             except Exception as exc:  # noqa: BLE001 - shown to the user with an id
@@ -418,7 +420,9 @@ class OverviewState(AppState):
 
 def _resolve_quietly(cookie_header: str) -> Actor | None:
     """The session's user without counting as activity (the idle timeout still applies)."""
-    return auth.resolve_session(cookie_value(cookie_header, SESSION_COOKIE), touch=False)
+    return auth.resolve_session(
+        cookie_value(cookie_header, SESSION_COOKIE), now=utcnow(), touch=False
+    )
 
 
 class MyCasesState(AppState):
@@ -431,6 +435,6 @@ class MyCasesState(AppState):
             self.rows = []
             return events
         try:
-            self.rows = await asyncio.to_thread(cases.list_delegated, actor)
+            self.rows = await asyncio.to_thread(cases.list_delegated, actor, now=utcnow())
         except Exception as exc:  # noqa: BLE001
             self.fail(exc)

@@ -10,6 +10,7 @@ import asyncio
 
 import reflex as rx
 
+from kb_app.dbtypes import utcnow
 from kb_app.services import auth, invites
 from kb_app.state.base import AppState
 
@@ -30,6 +31,6 @@ class SetPasswordState(AppState):
         path = self.router.url.path.rstrip("/")
         token = path.rsplit("/", 1)[-1] if path.startswith("/satt-losenord/") else ""
         self.set_error = ERRORS.get(self.router.url.query_parameters.get("fel", ""), "")
-        self.link_valid = await asyncio.to_thread(invites.token_is_valid, token)
+        self.link_valid = await asyncio.to_thread(invites.token_is_valid, token, now=utcnow())
         self.token_value = token if self.link_valid else ""
         self.page_status = "ok"

@@ -9,8 +9,8 @@ import reflex as rx
 
 from kb_app.dbtypes import utcnow
 from kb_app.domain.access import Page
+from kb_app.errors import AccessDenied
 from kb_app.services import mailer, outbox_admin
-from kb_app.services.cases import AccessDenied
 from kb_app.state.base import AppState
 
 
@@ -30,7 +30,7 @@ class OutboxState(AppState):
 
     async def _refresh(self, actor) -> None:
         status = self.status_filter if self.status_filter in outbox_admin.FILTERS else "all"
-        self.rows = await asyncio.to_thread(outbox_admin.list_rows, actor, status)
+        self.rows = await asyncio.to_thread(outbox_admin.list_rows, actor, status, now=utcnow())
         self.counts = await asyncio.to_thread(outbox_admin.counts, actor)
         self.smtp_configured = outbox_admin.smtp_configured()
 
@@ -97,7 +97,7 @@ class OutboxState(AppState):
                     True,
                 )
             else:
-                summary = await asyncio.to_thread(mailer.send_due, now, ids=[outbox_id])
+                summary = await asyncio.to_thread(mailer.send_due, now=now, ids=[outbox_id])
                 if summary.sent:
                     self.notice, self.notice_ok = "Meddelandet är skickat.", True
                 else:

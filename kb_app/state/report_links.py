@@ -8,8 +8,8 @@ import reflex as rx
 
 from kb_app.dbtypes import utcnow
 from kb_app.domain.access import Page
+from kb_app.errors import AccessDenied
 from kb_app.services import report_links
-from kb_app.services.cases import AccessDenied
 from kb_app.state.base import AppState
 
 

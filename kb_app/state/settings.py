@@ -7,9 +7,10 @@ import asyncio
 
 import reflex as rx
 
+from kb_app.dbtypes import utcnow
 from kb_app.domain.access import Page
+from kb_app.errors import AccessDenied
 from kb_app.services import org_settings
-from kb_app.services.cases import AccessDenied
 from kb_app.state.base import AppState
 
 MSG_DENIED = "Du saknar behörighet att ändra inställningarna."
@@ -51,7 +52,7 @@ class SettingsState(AppState):
         self.saving = True
         yield
         try:
-            result = await asyncio.to_thread(org_settings.save, actor, values)
+            result = await asyncio.to_thread(org_settings.save, actor, values, now=utcnow())
         except AccessDenied:
             self.error_message = MSG_DENIED
             return

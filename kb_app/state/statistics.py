@@ -16,9 +16,9 @@ from kb_app.domain import statistics as st
 from kb_app.domain.access import Page
 from kb_app.domain.fmt import sv_date
 from kb_app.domain.vocab import GRADE_LABELS
+from kb_app.errors import AccessDenied
 from kb_app.services import patterns as patterns_service
 from kb_app.services import statistics as stats_service
-from kb_app.services.cases import AccessDenied
 from kb_app.state import figures
 from kb_app.state.base import AppState
 
@@ -238,7 +238,7 @@ class StatisticsState(AppState):
     async def _load_patterns(self, actor=None):
         actor = actor or await self.actor()
         try:
-            found = await asyncio.to_thread(patterns_service.find, actor)
+            found = await asyncio.to_thread(patterns_service.find, actor, now=utcnow())
         except AccessDenied:
             self.pupils = []
             return
@@ -327,7 +327,9 @@ class StatisticsState(AppState):
     async def dismiss(self, token: str):
         actor = await self.actor()
         try:
-            ok = await asyncio.to_thread(patterns_service.dismiss, actor, str(token)[:64])
+            ok = await asyncio.to_thread(
+                patterns_service.dismiss, actor, str(token)[:64], now=utcnow()
+            )
         except AccessDenied:
             self.page_status = "forbidden"
             return

@@ -9,10 +9,10 @@ from sqlmodel import select
 
 from kb_app.db import read_scope
 from kb_app.domain.fmt import local
-from kb_app.domain.process import FORM, MSG_NOT_NOW, EventKind, InvalidInput, Step
+from kb_app.domain.process import FORM, MSG_NOT_NOW, EventKind, Step
+from kb_app.errors import AccessDenied, InvalidInput
 from kb_app.models import Delegation, Measure, OneTimeToken, Party, RoleAssignment, User
 from kb_app.services import auth, case_actions, cases, invites
-from kb_app.services.cases import AccessDenied
 from tests.case_helpers import (
     INVESTIGATOR,
     PRINCIPAL,
@@ -205,17 +205,23 @@ def test_invite_new_investigator_sets_password_and_sees_only_that_case(demo, now
     token = link.rsplit("/", 1)[-1]
     assert f"/arenden/{cid}" in mail.body
 
-    assert invites.use_token(token, "kort", "kort") == "Lösenordet måste ha minst 8 tecken."
-    assert invites.use_token(token, "langt-losen-1", "annat-losen-1") == invites.MSG_MISMATCH
-    assert invites.use_token(token, "langt-losen-1", "langt-losen-1") is None
-    assert invites.use_token(token, "langt-losen-2", "langt-losen-2") == invites.MSG_INVALID
+    assert (
+        invites.use_token(token, "kort", "kort", now=now) == "Lösenordet måste ha minst 8 tecken."
+    )
+    assert (
+        invites.use_token(token, "langt-losen-1", "annat-losen-1", now=now) == invites.MSG_MISMATCH
+    )
+    assert invites.use_token(token, "langt-losen-1", "langt-losen-1", now=now) is None
+    assert (
+        invites.use_token(token, "langt-losen-2", "langt-losen-2", now=now) == invites.MSG_INVALID
+    )
 
-    login = auth.login("ny.utredare@exempelkommun.se", "langt-losen-1")
+    login = auth.login("ny.utredare@exempelkommun.se", "langt-losen-1", now=now)
     assert login.ok
-    mine = cases.list_delegated(login.actor)
+    mine = cases.list_delegated(login.actor, now=now)
     assert [r["id"] for r in mine] == [str(cid)]
     with pytest.raises(AccessDenied):
-        cases.list_visible(login.actor)
+        cases.list_visible(login.actor, now=now)
     other = new_case(now)
     with pytest.raises(AccessDenied):
         case_actions.load_case(login.actor, other, now=now)
@@ -247,7 +253,7 @@ def test_withdrawn_delegation_ends_access_and_both_are_on_the_timeline(demo, now
     assert case_row(cid).responsible_user_id == p.user_id
     with pytest.raises(AccessDenied):
         case_actions.load_case(inv, cid, now=now)
-    assert str(cid) not in [r["id"] for r in cases.list_delegated(inv)]
+    assert str(cid) not in [r["id"] for r in cases.list_delegated(inv, now=now)]
     with read_scope() as s:
         d = s.exec(select(Delegation).where(Delegation.case_id == cid)).one()
     assert d.withdrawn_at == now and d.withdrawn_by_user_id == p.user_id

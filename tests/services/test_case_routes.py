@@ -4,6 +4,7 @@ setting a first password, through Starlette's test client against a real databas
 from __future__ import annotations
 
 import warnings
+from datetime import UTC, datetime
 
 import pytest
 
@@ -18,7 +19,7 @@ DENIED = "Ärendet finns inte eller så saknar du behörighet."
 
 
 @pytest.fixture
-def client():
+def client(clock):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
@@ -30,7 +31,9 @@ def _get(client, path: str, email: str | None = None):
     """GET as the user with ``email`` (logged in for real), or anonymously."""
     client.cookies.clear()
     if email:
-        client.cookies.set("kb_session", auth.login(email, "varna-demo-2026").token)
+        client.cookies.set(
+            "kb_session", auth.login(email, "varna-demo-2026", now=datetime.now(UTC)).token
+        )
     return client.get(path)
 
 
@@ -78,6 +81,6 @@ def test_set_password_route(demo, now, client):
     assert r.status_code == 303 and r.headers["location"] == f"/satt-losenord/{token}?fel=olika"
     r = client.post("/auth/set-password", data=form, headers={"origin": ORIGIN})
     assert r.status_code == 303 and r.headers["location"] == "/logga-in?losenord=1"
-    assert auth.login("ny@exempelkommun.se", "ett-bra-losen").ok
+    assert auth.login("ny@exempelkommun.se", "ett-bra-losen", now=now).ok
     r = client.post("/auth/set-password", data=form, headers={"origin": ORIGIN})
     assert r.headers["location"].endswith("?fel=ogiltig")

@@ -7,6 +7,7 @@ import csv
 import io
 import re
 import warnings
+from datetime import UTC, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -16,10 +17,10 @@ from sqlmodel import select
 from kb_app import api
 from kb_app.db import read_scope
 from kb_app.domain import statistics as st
+from kb_app.errors import AccessDenied
 from kb_app.models import AccessLog, Party
 from kb_app.services import auth, exports, reply_pack
 from kb_app.services import yearly_report as reports
-from kb_app.services.cases import AccessDenied
 from tests.helpers import actor_for
 from tests.services import stats_fixture
 
@@ -30,6 +31,9 @@ with warnings.catch_warnings():  # starlette's note about httpx versions
 SY = st.Filters(st.school_year(2025))
 CHILDREN = ["Elsa", "Omar", "Liam", "Maja", "Noah", "Vera"]
 STAFF = ["Anna Holm", "Peter Ström"]
+
+
+NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)  # the conftest `now`
 
 
 @pytest.fixture
@@ -59,7 +63,7 @@ def _pdf_text(data: bytes) -> str:
 
 def test_pseudonymised_csv_has_no_names_and_stable_pseudonyms(fx):
     data = exports.to_csv(
-        exports.case_list(actor_for("organiser@test.se"), SY, include_names=False)
+        exports.case_list(actor_for("organiser@test.se"), SY, include_names=False, now=NOW)
     )
     rows = _csv_rows(data)
     header, body = rows[0], rows[1:]
@@ -80,7 +84,9 @@ def test_pseudonymised_csv_has_no_names_and_stable_pseudonyms(fx):
 
 
 def test_named_export_is_explicit_and_logged(fx):
-    data = exports.to_csv(exports.case_list(actor_for("organiser@test.se"), SY, include_names=True))
+    data = exports.to_csv(
+        exports.case_list(actor_for("organiser@test.se"), SY, include_names=True, now=NOW)
+    )
     text = data.decode("utf-8")
     assert "Elsa Berg (4A)" in text and "Vad hände" in text
     assert len(_log("export_cases_named")) == 1
@@ -89,7 +95,7 @@ def test_named_export_is_explicit_and_logged(fx):
 
 def test_pseudonymised_xlsx_has_no_names(fx):
     data = exports.to_xlsx(
-        exports.case_list(actor_for("organiser@test.se"), SY, include_names=False)
+        exports.case_list(actor_for("organiser@test.se"), SY, include_names=False, now=NOW)
     )
     ws = load_workbook(io.BytesIO(data)).active
     values = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
@@ -100,7 +106,7 @@ def test_pseudonymised_xlsx_has_no_names(fx):
 
 def test_principal_exports_only_their_units(fx):
     data = exports.to_csv(
-        exports.case_list(actor_for("principal@test.se"), SY, include_names=False)
+        exports.case_list(actor_for("principal@test.se"), SY, include_names=False, now=NOW)
     )
     refs = {r[0] for r in _csv_rows(data)[1:]}
     assert refs == {fx.refs[c] for c in ["C1", "C2", "C3", "C4"]}
@@ -108,13 +114,13 @@ def test_principal_exports_only_their_units(fx):
 
 def test_investigator_cannot_export_and_the_attempt_is_logged(fx):
     with pytest.raises(AccessDenied):
-        exports.case_list(actor_for("investigator@test.se"), SY, include_names=True)
+        exports.case_list(actor_for("investigator@test.se"), SY, include_names=True, now=NOW)
     log = _log("export_cases_named")
     assert len(log) == 1 and not log[0].allowed
 
 
 def test_yearly_report_html_and_pdf(fx):
-    rep = reports.yearly_report(actor_for("organiser@test.se"), SY)
+    rep = reports.yearly_report(actor_for("organiser@test.se"), SY, now=NOW)
     html = reports.report_html(rep)
     assert "Kränkande behandling – Läsåret 2025/26" in html
     assert "Testkommun" in html and "<table>" in html
@@ -125,11 +131,11 @@ def test_yearly_report_html_and_pdf(fx):
     assert "Testkommun" in text
     assert _names_in(text) == []
     with pytest.raises(AccessDenied):
-        reports.yearly_report(actor_for("investigator@test.se"), SY)
+        reports.yearly_report(actor_for("investigator@test.se"), SY, now=NOW)
 
 
 def test_reply_pack_masks_other_children(fx):
-    pack = reply_pack.build(actor_for("organiser@test.se"), case_id=fx.cases["C1"])
+    pack = reply_pack.build(actor_for("organiser@test.se"), case_id=fx.cases["C1"], now=NOW)
     text = _pdf_text(pack.pdf)
     assert fx.refs["C1"] in text and pack.filename == f"svarspaket-{fx.refs['C1']}.pdf"
     assert "Elsa Berg" in text
@@ -148,7 +154,10 @@ def test_reply_pack_for_the_other_child(fx):
             select(Party).where(Party.case_id == fx.cases["C2"], Party.name == "Omar Ali")
         ).one()
     pack = reply_pack.build(
-        actor_for("principal@test.se"), reference=fx.refs["C2"].lower(), party_id=omar.id
+        actor_for("principal@test.se"),
+        reference=fx.refs["C2"].lower(),
+        party_id=omar.id,
+        now=NOW,
     )
     text = _pdf_text(pack.pdf)
     assert "Omar Ali" in text and "Elsa" not in text
@@ -157,9 +166,9 @@ def test_reply_pack_for_the_other_child(fx):
 def test_reply_pack_access(fx):
     for who in ["investigator", "principal_gran", "admin"]:
         with pytest.raises(AccessDenied):
-            reply_pack.build(actor_for(f"{who}@test.se"), case_id=fx.cases["C1"])
+            reply_pack.build(actor_for(f"{who}@test.se"), case_id=fx.cases["C1"], now=NOW)
     with pytest.raises(AccessDenied):
-        reply_pack.build(actor_for("organiser@test.se"), reference="KB-1999-9999")
+        reply_pack.build(actor_for("organiser@test.se"), reference="KB-1999-9999", now=NOW)
     assert all(not e.allowed for e in _log("export_reply_pack"))
 
 
@@ -173,13 +182,13 @@ def _client_for(email: str) -> TestClient:
 
         uid = s.exec(select(User.id).where(User.email == email)).one()
     auth.set_password(uid, password)
-    result = auth.login(email, password)
+    result = auth.login(email, password, now=NOW)
     client = TestClient(api.build_api(), base_url="http://testserver")
     client.cookies.set(api.SESSION_COOKIE, result.token)
     return client
 
 
-def test_download_routes_check_the_session_and_access(fx):
+def test_download_routes_check_the_session_and_access(fx, clock):
     anonymous = TestClient(api.build_api(), base_url="http://testserver")
     r = anonymous.get("/export/statistik/arenden.csv", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/logga-in"

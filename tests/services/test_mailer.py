@@ -35,7 +35,7 @@ def queue(n: int, now, to: str = "rektor@test.example", prefix: str = "m") -> No
 def test_delivers_with_stable_message_id_once(engine, smtp_server, now):
     make_world(now)
     queue(3, now)
-    summary = mailer.send_due(now)
+    summary = mailer.send_due(now=now)
     assert (summary.sent, summary.retried, summary.failed) == (3, 0, 0)
     rows = outbox_rows()
     assert len(smtp_server.messages) == 3
@@ -48,15 +48,15 @@ def test_delivers_with_stable_message_id_once(engine, smtp_server, now):
         assert msg["Subject"] == row.subject
         assert msg.get_content().strip() == row.body
     # Nothing is sent twice, however often the sender runs.
-    assert mailer.send_due(now).sent == 0
-    assert mailer.send_due(now + timedelta(hours=5)).sent == 0
+    assert mailer.send_due(now=now).sent == 0
+    assert mailer.send_due(now=now + timedelta(hours=5)).sent == 0
     assert len(smtp_server.messages) == 3
 
 
 def test_without_smtp_settings_mail_stays_in_the_outbox(engine, now):
     make_world(now)
     queue(2, now)
-    summary = mailer.send_due(now)
+    summary = mailer.send_due(now=now)
     assert not summary.configured
     assert all(r.sent_at is None and r.attempts == 0 for r in outbox_rows())
 
@@ -81,7 +81,7 @@ def test_smtp_down_then_up_every_mail_arrives_once(engine, monkeypatch, now):
     delays: dict[int, list[timedelta]] = {}
     attempts = {r.id: 0 for r in outbox_rows()}
     while t < now + timedelta(minutes=40):
-        summary = mailer.send_due(t)
+        summary = mailer.send_due(now=t)
         assert summary.sent == 0
         for row in outbox_rows():
             if row.attempts > attempts[row.id]:
@@ -100,10 +100,10 @@ def test_smtp_down_then_up_every_mail_arrives_once(engine, monkeypatch, now):
     # Up again, on the same port.
     server = SmtpServer(port).start()
     try:
-        assert mailer.send_due(first - timedelta(seconds=1)).sent == 0  # none due yet
-        summary = mailer.send_due(t)
+        assert mailer.send_due(now=first - timedelta(seconds=1)).sent == 0  # none due yet
+        summary = mailer.send_due(now=t)
         assert summary.sent == 25, summary
-        assert mailer.send_due(t + timedelta(hours=2)).sent == 0
+        assert mailer.send_due(now=t + timedelta(hours=2)).sent == 0
         ids = server.message_ids()
         assert len(ids) == 25 and len(set(ids)) == 25
         assert sorted(ids) == sorted(r.message_id for r in outbox_rows())
@@ -127,7 +127,7 @@ def test_permanent_failure_is_marked_and_shown_to_admins(engine, monkeypatch, no
         queue(1, now, to="borta@test.example", prefix="a")
         queue(1, now, to="full@test.example", prefix="b")
         queue(1, now, to=w.emails["principal"], prefix="c")
-        summary = mailer.send_due(now)
+        summary = mailer.send_due(now=now)
         assert (summary.sent, summary.retried, summary.failed) == (1, 1, 1)
         gone, full, ok = outbox_rows()
         assert gone.failed_at == now and "550" in gone.last_error
@@ -136,7 +136,7 @@ def test_permanent_failure_is_marked_and_shown_to_admins(engine, monkeypatch, no
         assert ok.sent_at == now
         # A failed row is never tried again by itself …
         later = now + timedelta(days=2)
-        mailer.send_due(later)
+        mailer.send_due(now=later)
         assert outbox_rows()[0].failed_at == now and outbox_rows()[0].attempts == 1
 
         # … it is visible to the admin, who may retry it.
@@ -148,7 +148,7 @@ def test_permanent_failure_is_marked_and_shown_to_admins(engine, monkeypatch, no
         assert outbox_admin.counts(admin)["failed"] == 1
         server.reject.clear()
         assert outbox_admin.retry_now(admin, gone.id, now=later)
-        assert mailer.send_due(later, ids=[gone.id]).sent == 1
+        assert mailer.send_due(now=later, ids=[gone.id]).sent == 1
         assert len(server.to("borta@test.example")) == 1
         assert outbox_admin.counts(admin)["failed"] == 0
     finally:
@@ -157,13 +157,13 @@ def test_permanent_failure_is_marked_and_shown_to_admins(engine, monkeypatch, no
 
 def test_only_admins_see_the_outbox(engine, now):
     w = make_world(now)
-    from kb_app.services.cases import AccessDenied
+    from kb_app.errors import AccessDenied
 
     for who in ("principal", "organiser1", "investigator"):
         with pytest.raises(AccessDenied):
-            outbox_admin.list_rows(actor_for(w.emails[who]))
+            outbox_admin.list_rows(actor_for(w.emails[who]), now=now)
         with pytest.raises(AccessDenied):
-            outbox_admin.retry_now(actor_for(w.emails[who]), 1)
+            outbox_admin.retry_now(actor_for(w.emails[who]), 1, now=now)
 
 
 def test_two_senders_at_once_deliver_each_row_once(engine, smtp_server, now):
@@ -174,7 +174,7 @@ def test_two_senders_at_once_deliver_each_row_once(engine, smtp_server, now):
 
     def run():
         barrier.wait()
-        results.append(mailer.send_due(now))
+        results.append(mailer.send_due(now=now))
 
     threads = [threading.Thread(target=run) for _ in range(3)]
     for t in threads:
@@ -191,8 +191,8 @@ def test_a_row_claimed_by_a_sender_that_died_is_sent_after_its_lease(engine, smt
     queue(1, now)
     token, rows = mailer._claim(now, None)  # a sender claims, then its process dies
     assert len(rows) == 1
-    assert mailer.send_due(now + timedelta(minutes=5)).sent == 0  # still leased
+    assert mailer.send_due(now=now + timedelta(minutes=5)).sent == 0  # still leased
     admin_view = outbox_admin.status_of(outbox_rows()[0], now + timedelta(minutes=5))
     assert admin_view == "sending"
-    assert mailer.send_due(now + mailer.CLAIM_LEASE).sent == 1
+    assert mailer.send_due(now=now + mailer.CLAIM_LEASE).sent == 1
     assert len(smtp_server.messages) == 1

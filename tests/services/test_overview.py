@@ -16,6 +16,7 @@ from kb_app.domain.fmt import TZ
 from kb_app.domain.overview import OverviewFilter, SortKey, from_query
 from kb_app.domain.process import STEP_ORDER, Step
 from kb_app.domain.vocab import KIND_CODES, Role
+from kb_app.errors import AccessDenied
 from kb_app.models import (
     Case,
     Organisation,
@@ -25,7 +26,6 @@ from kb_app.models import (
     User,
 )
 from kb_app.services import changes, overview, prepared
-from kb_app.services.cases import AccessDenied
 from kb_app.services.references import format_reference
 
 # Units in Swedish alphabetical order (å, ä, ö last), which is not code-point order.

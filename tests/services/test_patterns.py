@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from kb_app.db import session_scope
+from kb_app.errors import AccessDenied
 from kb_app.services import patterns
-from kb_app.services.cases import AccessDenied
 from tests.helpers import actor_for
 from tests.services import stats_fixture
 from tests.services.stats_fixture import at, make_case

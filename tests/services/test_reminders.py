@@ -44,8 +44,8 @@ def late_case(w, **kw) -> int:
 
 
 def sweep_and_send(at):
-    summary = reminders.sweep(at)
-    mailer.send_due(at)
+    summary = reminders.sweep(now=at)
+    mailer.send_due(now=at)
     return summary
 
 
@@ -139,12 +139,12 @@ def test_sweep_repeated_at_the_same_instant_sends_once(world, smtp_server):
     w = world
     late_case(w)
     at = local(2026, 12, 3, 9, 0)
-    first = reminders.sweep(at)
-    second = reminders.sweep(at)
+    first = reminders.sweep(now=at)
+    second = reminders.sweep(now=at)
     assert first.reminders == 2 and first.superseded == 1  # level 2 + escalation
     assert second.reminders == 0 and second.mails == 0
-    mailer.send_due(at)
-    mailer.send_due(at)
+    mailer.send_due(now=at)
+    mailer.send_due(now=at)
     assert sorted(len(mails_to(smtp_server, w.emails[k])) for k in ("principal", "organiser1")) == [
         1,
         1,
@@ -162,8 +162,8 @@ def test_two_sweeps_concurrently_give_one_mail_per_key(world, smtp_server):
     def run():
         try:
             barrier.wait()
-            reminders.sweep(at)
-            mailer.send_due(at)
+            reminders.sweep(now=at)
+            mailer.send_due(now=at)
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
 
@@ -173,7 +173,7 @@ def test_two_sweeps_concurrently_give_one_mail_per_key(world, smtp_server):
     for t in threads:
         t.join(120)
     assert errors == []
-    mailer.send_due(at)
+    mailer.send_due(now=at)
     keys = [r.dedupe_key for r in outbox_rows()]
     assert len(keys) == len(set(keys)) == 6 * 3  # principal (level 2) + two organisers
     ids = [m["message"]["Message-ID"] for m in smtp_server.messages]
@@ -219,17 +219,17 @@ def test_smtp_down_for_several_sweeps_then_up_every_reminder_arrives_once(world,
     t = local(2026, 11, 26, 0, 0)
     while t < local(2026, 12, 4, 0, 0):
         if t.minute % 15 == 0 and t.second == 0:
-            reminders.sweep(t)
-        mailer.send_due(t)
+            reminders.sweep(now=t)
+        mailer.send_due(now=t)
         t += timedelta(minutes=5)  # (coarser than 30 s; the sender's schedule is its own)
     rows = outbox_rows()
     assert len(rows) == 4 and all(r.sent_at is None and r.attempts > 3 for r in rows)
     server = SmtpServer(port).start()
     try:
         t += timedelta(hours=1)
-        mailer.send_due(t)
-        reminders.sweep(t)
-        mailer.send_due(t + timedelta(hours=1))
+        mailer.send_due(now=t)
+        reminders.sweep(now=t)
+        mailer.send_due(now=t + timedelta(hours=1))
         ids = server.message_ids()
         assert len(ids) == len(set(ids)) == 4
         assert len(server.to(w.emails["principal"])) == 2
@@ -265,7 +265,7 @@ def test_changed_limits_change_due_dates_and_reminders(world, smtp_server):
     assert due_of(other) == deadlines.due_at(local(2026, 12, 1, 10), 5)
 
 
-def test_limits_are_validated_in_swedish(world):
+def test_limits_are_validated_in_swedish(world, now):
     organiser = actor_for(world.emails["organiser1"])
     values = org_settings.current_values(organiser)
     values.update(
@@ -274,7 +274,7 @@ def test_limits_are_validated_in_swedish(world):
         escalate_after_days="0",
         limit_followed_up="101",
     )
-    result = org_settings.save(organiser, values)
+    result = org_settings.save(organiser, values, now=now)
     assert not result.ok
     assert result.errors == {
         "limit_received": "Ange ett antal arbetsdagar.",
@@ -285,12 +285,12 @@ def test_limits_are_validated_in_swedish(world):
     assert org_settings.current_values(organiser)["limit_received"] == "1"
 
 
-def test_only_organisers_change_limits(world):
-    from kb_app.services.cases import AccessDenied
+def test_only_organisers_change_limits(world, now):
+    from kb_app.errors import AccessDenied
 
     for who in ("principal", "admin", "investigator"):
         with pytest.raises(AccessDenied):
-            org_settings.save(actor_for(world.emails[who]), {"limit_received": "3"})
+            org_settings.save(actor_for(world.emails[who]), {"limit_received": "3"}, now=now)
 
 
 def test_daily_digest_replaces_mail_per_reminder(world, smtp_server):
@@ -302,23 +302,23 @@ def test_daily_digest_replaces_mail_per_reminder(world, smtp_server):
     # Thursday 00:10: three level-1 reminders, recorded, but no mail to the principal.
     sweep_and_send(local(2026, 11, 26, 0, 10))
     assert smtp_server.messages == []
-    assert reminders.send_digests(local(2026, 11, 26, 6, 59)) == 0  # before 07:00
+    assert reminders.send_digests(now=local(2026, 11, 26, 6, 59)) == 0  # before 07:00
     # 07:00: one digest listing three late cases.
-    assert reminders.send_digests(local(2026, 11, 26, 7, 0)) == 1
-    assert reminders.send_digests(local(2026, 11, 26, 15, 0)) == 0  # once a day
-    mailer.send_due(local(2026, 11, 26, 7, 0))
+    assert reminders.send_digests(now=local(2026, 11, 26, 7, 0)) == 1
+    assert reminders.send_digests(now=local(2026, 11, 26, 15, 0)) == 0  # once a day
+    mailer.send_due(now=local(2026, 11, 26, 7, 0))
     (digest,) = mails_to(smtp_server, w.emails["principal"])
     assert digest["Subject"] == "Daglig sammanfattning: 3 försenade ärenden i Värna"
     assert digest.get_content().count("/arenden/") == 3
     assert "Hemlig" not in digest.get_content()
     # Saturday: no digest (not a working day). Escalation on Thursday 3 Dec: the
     # organiser with a digest gets it in the digest, the other one by mail.
-    assert reminders.send_digests(local(2026, 11, 28, 9, 0)) == 0
+    assert reminders.send_digests(now=local(2026, 11, 28, 9, 0)) == 0
     sweep_and_send(local(2026, 12, 3, 0, 10))
     assert len(mails_to(smtp_server, w.emails["organiser2"])) == 3
     assert mails_to(smtp_server, w.emails["organiser1"]) == []
-    assert reminders.send_digests(local(2026, 12, 3, 7, 30)) == 2
-    mailer.send_due(local(2026, 12, 3, 7, 30))
+    assert reminders.send_digests(now=local(2026, 12, 3, 7, 30)) == 2
+    mailer.send_due(now=local(2026, 12, 3, 7, 30))
     (org_digest,) = mails_to(smtp_server, w.emails["organiser1"])
     assert "3 ärenden har eskalerats till huvudmannen" in org_digest.get_content()
     assert len(mails_to(smtp_server, w.emails["principal"])) == 2  # yesterday's and today's digest

@@ -223,7 +223,7 @@ def test_rotated_link_stops_working_and_new_one_works(bjork, now):
 
 
 def test_only_admins_and_the_units_principals_manage_links(demo, now):
-    from kb_app.services.cases import AccessDenied
+    from kb_app.errors import AccessDenied
 
     bjork = unit_named("Björkskolan F–6")
     ekbacke = unit_named("Ekbackeskolan 7–9")
@@ -367,7 +367,7 @@ def test_report_mails_arrive_at_smtp_without_personal_data(bjork, now, smtp_serv
 
     result = reports.submit_report(bjork, form(), sid(), client="10.0.0.9", now=now)
     assert result.ok
-    mailer.send_due(now + timedelta(seconds=1))
+    mailer.send_due(now=now + timedelta(seconds=1))
     got = {tuple(m["to"]): m["message"] for m in smtp_server.messages}
     assert set(got) == {("rektor@exempelkommun.se",), ("huvudman@exempelkommun.se",)}
     for msg in got.values():
@@ -377,5 +377,5 @@ def test_report_mails_arrive_at_smtp_without_personal_data(bjork, now, smtp_serv
             assert secret not in text
         assert msg["Message-ID"]
     # Sent once: a second round sends nothing more.
-    mailer.send_due(now + timedelta(minutes=5))
+    mailer.send_due(now=now + timedelta(minutes=5))
     assert len(smtp_server.messages) == 2

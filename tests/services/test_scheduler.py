@@ -7,7 +7,6 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
@@ -24,6 +23,7 @@ from tests.services.world import (
     point_smtp_at,
     reminder_events,
 )
+from tests.support.clock import cli_command
 
 REPO = Path(__file__).resolve().parents[2]
 TTL = timedelta(seconds=60)
@@ -153,7 +153,7 @@ def test_two_scheduler_processes_send_each_reminder_once(engine, tmp_path):
             logs.append(log)
             procs.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "kb_app.cli", "scheduler"],
+                    cli_command("scheduler"),
                     cwd=REPO,
                     env=env,
                     stdout=log.open("w"),
@@ -205,7 +205,7 @@ def test_cli_once_runs_every_job(engine, tmp_path):
     try:
         for _ in range(2):
             r = subprocess.run(
-                [sys.executable, "-m", "kb_app.cli", "scheduler", "--once"],
+                cli_command("scheduler", "--once"),
                 cwd=REPO,
                 env=env,
                 capture_output=True,

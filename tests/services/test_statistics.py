@@ -9,9 +9,9 @@ from sqlmodel import select
 
 from kb_app.db import read_scope, session_scope
 from kb_app.domain import statistics as st
+from kb_app.errors import AccessDenied
 from kb_app.models import Case
 from kb_app.services import statistics as svc
-from kb_app.services.cases import AccessDenied
 from tests.helpers import actor_for
 from tests.services import stats_fixture
 

@@ -31,6 +31,12 @@ def _make(state_cls, *, token: str | None = None, path: str = "/", query: dict |
     return st
 
 
+@pytest.fixture(autouse=True)
+def _clock_at_now(clock):
+    """State handlers are an edge: they read the wall clock, here set to ``now``."""
+    yield
+
+
 @pytest.fixture
 def make_state():
     return _make
@@ -41,7 +47,7 @@ def session_token(demo, now):
     """Log in a demo user for real and return the session token."""
 
     def _login(email: str) -> str:
-        result = auth.login(email, "varna-demo-2026")
+        result = auth.login(email, "varna-demo-2026", now=now)
         assert result.ok, result.message
         return result.token
 

@@ -19,8 +19,8 @@ def run(coro):
 
 
 @pytest.fixture
-def principal_token(demo):
-    return auth.login(PRINCIPAL, "varna-demo-2026").token
+def principal_token(demo, now):
+    return auth.login(PRINCIPAL, "varna-demo-2026", now=now).token
 
 
 def test_load_shows_the_case_and_the_next_step_form(engine, principal_token, now):
@@ -92,7 +92,7 @@ def test_a_missing_case_and_a_stale_step(engine, principal_token, now):
 def test_investigator_handlers_on_another_case(engine, demo, now):
     mine, other = new_case(now), new_case(now)
     drive(mine, Step.INVESTIGATION_STARTED, now, delegate_to=actor_for(INVESTIGATOR))
-    token = auth.login(INVESTIGATOR, "varna-demo-2026").token
+    token = auth.login(INVESTIGATOR, "varna-demo-2026", now=now).token
     _, st = state_for(token, f"/arenden/{mine}")
     run(CaseState.load.fn(st))
     assert st.form == "investigate" and not st.flags["can_delegate"]

@@ -78,8 +78,8 @@ def ensure_seeded(args) -> int:
     from sqlmodel import select
 
     from kb_app import db
+    from kb_app.devdata import bench as seed_bench
     from kb_app.models import Case, Organisation
-    from kb_app.services import seed_bench
 
     engine = db.make_engine(args.database_url)
     have = 0
@@ -129,7 +129,7 @@ def fmt(s: dict) -> str:
 
 async def server_part(args, server, results: dict) -> None:
     from bench import clients as cl
-    from kb_app.services import seed_bench
+    from kb_app.devdata import bench as seed_bench
 
     email, password = seed_bench.ORGANISER_EMAIL, seed_bench.BENCH_PASSWORD
     out: dict = {}
@@ -217,7 +217,7 @@ def bare_for_views(views: list[str], email: str, runs: int) -> dict[str, float]:
     from bench.queries import BareSQL, _actor, timed
     from kb_app import db
     from kb_app.domain.overview import from_query
-    from kb_app.services import overview
+    from kb_app.services.overview import query as overview
 
     actor = _actor(email)
     now = datetime.now(UTC)
@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     os.environ["KB_DATABASE_URL"] = args.database_url
     from kb_app import db
-    from kb_app.services import seed_bench
+    from kb_app.devdata import bench as seed_bench
     from kb_app.settings import reset_settings
 
     reset_settings()

@@ -24,7 +24,8 @@ from kb_app.domain.access import Actor
 from kb_app.domain.fmt import TZ
 from kb_app.domain.overview import OverviewFilter, SortKey, from_query, to_query
 from kb_app.models import Case, Unit, User
-from kb_app.services import auth, overview
+from kb_app.services.admin import auth
+from kb_app.services.overview import query as overview
 
 
 @dataclass

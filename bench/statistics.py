@@ -266,8 +266,8 @@ def run(database_url: str, *, repeats: int = 15, cases: int = 200_000) -> dict:
     from kb_app.domain import statistics as st
     from kb_app.domain.access import Actor
     from kb_app.models import Case, Unit
-    from kb_app.services import patterns
-    from kb_app.services import statistics as svc
+    from kb_app.services.statistics import patterns
+    from kb_app.services.statistics import queries as svc
 
     now = datetime.now(UTC)
     engine = _engine(database_url)

@@ -20,7 +20,7 @@ from starlette.routing import Route
 from kb_app.dbtypes import utcnow
 from kb_app.domain.access import start_page
 from kb_app.errors import AccessDenied
-from kb_app.services import auth
+from kb_app.services.admin import auth
 from kb_app.settings import get_settings
 
 log = logging.getLogger("kb_app.auth")
@@ -101,7 +101,7 @@ async def logout(request: Request):
 
 async def set_password(request: Request):
     """The form of /satt-losenord/<token>: set the first password of an invited user."""
-    from kb_app.services import invites
+    from kb_app.services.case import invites
 
     if not _same_origin(request):
         return PlainTextResponse("Ogiltig begäran.", status_code=403)
@@ -132,7 +132,7 @@ NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 async def case_pdf(request: Request):
     """GET /akt/<id>.pdf: the case file (Ärendeakt) for those who may export it."""
-    from kb_app.services import case_actions, case_pdf
+    from kb_app.services.case import case_actions, case_pdf
 
     actor = await run_in_threadpool(
         auth.resolve_session, request.cookies.get(SESSION_COOKIE), now=utcnow()
@@ -188,14 +188,14 @@ async def _export_actor(request: Request):
 def _filters(request: Request):
     from kb_app.dbtypes import utcnow
     from kb_app.domain import statistics as st
-    from kb_app.services.statistics import today_local
+    from kb_app.services.statistics.queries import today_local
 
     return st.parse_filters(dict(request.query_params), today_local(utcnow()))
 
 
 async def export_cases(request: Request):
     from kb_app.errors import AccessDenied
-    from kb_app.services import exports
+    from kb_app.services.statistics import exports
 
     fmt = request.path_params["fmt"]
     if fmt not in ("csv", "xlsx"):
@@ -229,7 +229,7 @@ async def export_cases(request: Request):
 
 async def export_report(request: Request):
     from kb_app.errors import AccessDenied
-    from kb_app.services import yearly_report as reports
+    from kb_app.services.statistics import yearly_report as reports
 
     fmt = request.path_params["fmt"]
     if fmt not in ("html", "pdf"):
@@ -252,7 +252,7 @@ async def export_report(request: Request):
 
 async def export_reply_pack(request: Request):
     from kb_app.errors import AccessDenied
-    from kb_app.services import reply_pack
+    from kb_app.services.statistics import reply_pack
 
     actor, resp = await _export_actor(request)
     if resp is not None:

@@ -59,8 +59,8 @@ def _seed_demo(args: argparse.Namespace) -> int:
     from sqlmodel import select
 
     from kb_app.db import read_scope
+    from kb_app.devdata import seed
     from kb_app.models import User
-    from kb_app.services import seed
 
     logins = seed.seed_demo(now=utcnow())
     if logins is None:
@@ -95,7 +95,7 @@ def _create_admin(args: argparse.Namespace) -> int:
     from kb_app.db import session_scope
     from kb_app.domain.vocab import Role
     from kb_app.models import Organisation, OrgSetting, RoleAssignment, User
-    from kb_app.services import auth
+    from kb_app.services.admin import auth
 
     password = (
         sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Lösenord: ")
@@ -154,7 +154,7 @@ def _cfg_report_links(p: argparse.ArgumentParser) -> None:
 )
 def _report_links(args: argparse.Namespace) -> int:
     from kb_app.dbtypes import utcnow
-    from kb_app.services import report_links
+    from kb_app.services.reporting import report_links
 
     rows = report_links.all_links(create_missing=args.create_missing, now=utcnow())
     if not rows:
@@ -175,7 +175,7 @@ def _report_links(args: argparse.Namespace) -> int:
     "Räkna fram arbetsdagar per steg för statistiken för ärenden som lästs in utan tidslinjen.",
 )
 def _stats_backfill(args: argparse.Namespace) -> int:
-    from kb_app.services.statistics import backfill_step_days
+    from kb_app.services.statistics.queries import backfill_step_days
 
     n = backfill_step_days()
     print(f"Uppdaterade {n} ärenden.")
@@ -201,7 +201,7 @@ def _cfg_seed_bench(p: argparse.ArgumentParser) -> None:
     _cfg_seed_bench,
 )
 def _seed_bench(args: argparse.Namespace) -> int:
-    from kb_app.services import seed_bench
+    from kb_app.devdata import bench as seed_bench
 
     if args.cases < 1 or args.units < 1 or args.years < 1:
         print("--cases, --units och --years måste vara minst 1.", file=sys.stderr)
@@ -252,7 +252,7 @@ def _scheduler(args: argparse.Namespace) -> int:
     import asyncio
     import logging
 
-    from kb_app.services import scheduler
+    from kb_app.services.mail import scheduler
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -276,7 +276,7 @@ def _cfg_audit(p: argparse.ArgumentParser) -> None:
     _cfg_audit,
 )
 def _audit(args: argparse.Namespace) -> int:
-    from kb_app.services import audit
+    from kb_app.services.case import audit
 
     result = audit.verify_all()
     if result.ok:

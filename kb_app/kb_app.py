@@ -16,7 +16,7 @@ from kb_app.pages.report import report_page, supplement_page
 from kb_app.pages.report_links import report_links_page
 from kb_app.pages.settings import account_page, settings_page
 from kb_app.pages.statistics import statistics_page
-from kb_app.services.scheduler import scheduler_lifespan
+from kb_app.services.mail.scheduler import scheduler_lifespan
 from kb_app.state.admin import AdminState, StartState
 from kb_app.state.base import LoginState
 from kb_app.state.case import CaseState

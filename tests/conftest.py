@@ -111,7 +111,7 @@ def clock(now):
 @pytest.fixture
 def demo(engine, now):
     """The demo organisation, seeded through the real seed service."""
-    from kb_app.services import seed
+    from kb_app.devdata import seed
 
     return seed.seed_demo(now=now)
 

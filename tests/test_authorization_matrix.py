@@ -20,8 +20,10 @@ from kb_app.domain.access import Action, CaseFacts, Page, can, can_on_case
 from kb_app.domain.fmt import local
 from kb_app.domain.process import Step
 from kb_app.errors import AccessDenied
-from kb_app.services import auth, case_actions, cases
-from tests.case_helpers import (
+from kb_app.services.admin import auth
+from kb_app.services.case import case_actions
+from kb_app.services.overview import lists as cases
+from tests.support.cases import (
     INVESTIGATOR,
     PRINCIPAL,
     access_rows,
@@ -33,8 +35,8 @@ from tests.case_helpers import (
     new_case,
     second_investigator,
 )
-from tests.helpers import actor_for
-from tests.state_helpers import state_for
+from tests.support.helpers import actor_for
+from tests.support.state import state_for
 
 Y, N = True, False
 ROLES = [

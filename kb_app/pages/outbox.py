@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from kb_app.components.layout import page_frame
-from kb_app.services.outbox_admin import FILTERS
+from kb_app.services.mail.outbox_admin import FILTERS
 from kb_app.state.outbox import OutboxState
 
 

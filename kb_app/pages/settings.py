@@ -7,7 +7,7 @@ import reflex as rx
 
 from kb_app.components.layout import page_frame
 from kb_app.domain.deadlines import SECOND_REMINDER_DAYS
-from kb_app.services.org_settings import (
+from kb_app.services.admin.org_settings import (
     ESCALATE_MAX,
     ESCALATE_MIN,
     FIELDS,

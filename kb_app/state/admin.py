@@ -5,7 +5,7 @@ import asyncio
 import reflex as rx
 
 from kb_app.domain.access import Page
-from kb_app.services import admin
+from kb_app.services.admin import users as admin
 from kb_app.state.base import AppState
 
 

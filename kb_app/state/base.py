@@ -18,7 +18,7 @@ import reflex as rx
 from kb_app.dbtypes import utcnow
 from kb_app.domain.access import Actor, Page, may_use_page, start_page
 from kb_app.domain.vocab import ROLE_LABELS, Role
-from kb_app.services import auth
+from kb_app.services.admin import auth
 
 log = logging.getLogger("kb_app")
 

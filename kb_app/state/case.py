@@ -18,7 +18,7 @@ import reflex as rx
 from kb_app.dbtypes import utcnow
 from kb_app.domain.process import FORM, MEASURE_LEVELS
 from kb_app.errors import AccessDenied, InvalidInput
-from kb_app.services import case_actions
+from kb_app.services.case import case_actions
 from kb_app.state.base import AppState
 
 CASE_PATH = re.compile(r"^/arenden/(\d{1,12})(?:/akt)?/?$")

@@ -19,8 +19,9 @@ from kb_app.domain import overview as ov
 from kb_app.domain.access import Actor, Page, may_use_page
 from kb_app.domain.fmt import local
 from kb_app.domain.process import OPEN_STEPS, STEP_LABELS, Step
-from kb_app.services import auth, cases
-from kb_app.services import overview as q
+from kb_app.services.admin import auth
+from kb_app.services.overview import lists as cases
+from kb_app.services.overview import query as q
 from kb_app.state import live
 from kb_app.state.base import SESSION_COOKIE, AppState, cookie_value
 

@@ -11,7 +11,8 @@ import asyncio
 import reflex as rx
 
 from kb_app.dbtypes import utcnow
-from kb_app.services import auth, invites
+from kb_app.services.admin import auth
+from kb_app.services.case import invites
 from kb_app.state.base import AppState
 
 ERRORS = {

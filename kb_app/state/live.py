@@ -23,7 +23,7 @@ import asyncio
 import logging
 from collections import Counter
 
-from kb_app.services import overview
+from kb_app.services.overview import query as overview
 
 log = logging.getLogger("kb_app.live")
 

@@ -10,7 +10,7 @@ import reflex as rx
 from kb_app.dbtypes import utcnow
 from kb_app.domain.access import Page
 from kb_app.errors import AccessDenied
-from kb_app.services import mailer, outbox_admin
+from kb_app.services.mail import mailer, outbox_admin
 from kb_app.state.base import AppState
 
 

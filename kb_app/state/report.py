@@ -15,7 +15,7 @@ import reflex as rx
 from kb_app.dbtypes import utcnow
 from kb_app.domain import report as rules
 from kb_app.domain.fmt import local
-from kb_app.services import report_links, reports
+from kb_app.services.reporting import report_links, reports
 from kb_app.state.base import AppState
 
 # Top-level text fields the page may set, with how many characters the state keeps

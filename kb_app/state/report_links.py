@@ -9,7 +9,7 @@ import reflex as rx
 from kb_app.dbtypes import utcnow
 from kb_app.domain.access import Page
 from kb_app.errors import AccessDenied
-from kb_app.services import report_links
+from kb_app.services.reporting import report_links
 from kb_app.state.base import AppState
 
 

@@ -17,8 +17,8 @@ from kb_app.domain.access import Page
 from kb_app.domain.fmt import sv_date
 from kb_app.domain.vocab import GRADE_LABELS
 from kb_app.errors import AccessDenied
-from kb_app.services import patterns as patterns_service
-from kb_app.services import statistics as stats_service
+from kb_app.services.statistics import patterns as patterns_service
+from kb_app.services.statistics import queries as stats_service
 from kb_app.state import figures
 from kb_app.state.base import AppState
 

@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import expect
 
 from kb_app import db
-from kb_app.services import seed_bench
+from kb_app.devdata import bench as seed_bench
 from tests.e2e.conftest import login
-from tests.helpers import unit_named
+from tests.support.helpers import unit_named
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from sqlalchemy.exc import DBAPIError
 
 from kb_app import audit_sql, cli
 from kb_app.domain.process import Step
-from kb_app.services import audit
-from tests.case_helpers import drive, events, new_case
+from kb_app.services.case import audit
+from tests.support.cases import drive, events, new_case
 
 
 def test_verify_passes_on_seeded_data(demo):

@@ -2,8 +2,8 @@ from datetime import timedelta
 
 import pytest
 
-from kb_app.services import auth
-from tests.helpers import actor_for
+from kb_app.services.admin import auth
+from tests.support.helpers import actor_for
 
 
 def test_login_ok_and_session_resolves(demo, now):

@@ -12,8 +12,10 @@ from kb_app.domain.fmt import local
 from kb_app.domain.process import FORM, MSG_NOT_NOW, EventKind, Step
 from kb_app.errors import AccessDenied, InvalidInput
 from kb_app.models import Delegation, Measure, OneTimeToken, Party, RoleAssignment, User
-from kb_app.services import auth, case_actions, cases, invites
-from tests.case_helpers import (
+from kb_app.services.admin import auth
+from kb_app.services.case import case_actions, invites
+from kb_app.services.overview import lists as cases
+from tests.support.cases import (
     INVESTIGATOR,
     PRINCIPAL,
     access_rows,
@@ -25,7 +27,7 @@ from tests.case_helpers import (
     new_case,
     outbox_rows,
 )
-from tests.helpers import actor_for
+from tests.support.helpers import actor_for
 
 ORGANISER = "huvudman@exempelkommun.se"
 
@@ -333,7 +335,7 @@ def test_organiser_takes_over_a_staff_case(demo, now):
 
 
 def test_case_file_pdf(demo, now):
-    from kb_app.services import case_pdf
+    from kb_app.services.case import case_pdf
 
     p = actor_for(PRINCIPAL)
     cid = new_case(now)

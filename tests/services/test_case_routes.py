@@ -10,9 +10,10 @@ import pytest
 
 from kb_app import api
 from kb_app.domain.process import Step
-from kb_app.services import auth, case_actions
-from tests.case_helpers import INVESTIGATOR, PRINCIPAL, access_rows, drive, new_case, outbox_rows
-from tests.helpers import actor_for
+from kb_app.services.admin import auth
+from kb_app.services.case import case_actions
+from tests.support.cases import INVESTIGATOR, PRINCIPAL, access_rows, drive, new_case, outbox_rows
+from tests.support.helpers import actor_for
 
 ORIGIN = "http://testserver"
 DENIED = "Ärendet finns inte eller så saknar du behörighet."

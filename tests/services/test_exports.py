@@ -19,10 +19,11 @@ from kb_app.db import read_scope
 from kb_app.domain import statistics as st
 from kb_app.errors import AccessDenied
 from kb_app.models import AccessLog, Party
-from kb_app.services import auth, exports, reply_pack
-from kb_app.services import yearly_report as reports
-from tests.helpers import actor_for
-from tests.services import stats_fixture
+from kb_app.services.admin import auth
+from kb_app.services.statistics import exports, reply_pack
+from kb_app.services.statistics import yearly_report as reports
+from tests.support import stats_fixture
+from tests.support.helpers import actor_for
 
 with warnings.catch_warnings():  # starlette's note about httpx versions
     warnings.simplefilter("ignore")

@@ -8,9 +8,10 @@ from datetime import timedelta
 import pytest
 
 from kb_app.db import session_scope
-from kb_app.services import mailer, outbox, outbox_admin
-from tests.helpers import actor_for
-from tests.services.world import (
+from kb_app.services.base import outbox
+from kb_app.services.mail import mailer, outbox_admin
+from tests.support.helpers import actor_for
+from tests.support.world import (
     SmtpServer,
     closed_port,
     make_world,

@@ -25,8 +25,9 @@ from kb_app.models import (
     Unit,
     User,
 )
-from kb_app.services import changes, overview, prepared
-from kb_app.services.references import format_reference
+from kb_app.services.base import changes, prepared
+from kb_app.services.overview import query as overview
+from kb_app.services.reporting.references import format_reference
 
 # Units in Swedish alphabetical order (å, ä, ö last), which is not code-point order.
 UNITS = ["Björkskolan", "Åsens förskola", "Ängsskolan", "Östra gymnasiet"]
@@ -66,7 +67,7 @@ class Known:
 
 
 def _actor(s, user: User) -> Actor:
-    from kb_app.services.auth import load_actor
+    from kb_app.services.admin.auth import load_actor
 
     return load_actor(s, user)
 
@@ -520,7 +521,7 @@ def test_change_counter_values(known, engine):
 
 def test_works_on_the_demo_data(demo, now):
     """Every sort runs on the seeded demo (incl. a principal's small scope)."""
-    from tests.helpers import actor_for
+    from tests.support.helpers import actor_for
 
     for email in ["huvudman@exempelkommun.se", "rektor@exempelkommun.se"]:
         actor = actor_for(email)

@@ -8,10 +8,10 @@ import pytest
 
 from kb_app.db import session_scope
 from kb_app.errors import AccessDenied
-from kb_app.services import patterns
-from tests.helpers import actor_for
-from tests.services import stats_fixture
-from tests.services.stats_fixture import at, make_case
+from kb_app.services.statistics import patterns
+from tests.support import stats_fixture
+from tests.support.helpers import actor_for
+from tests.support.stats_fixture import at, make_case
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)  # window: since 1 June 2025
 

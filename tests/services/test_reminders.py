@@ -12,9 +12,10 @@ import pytest
 from kb_app import db
 from kb_app.domain import deadlines
 from kb_app.domain.process import Step
-from kb_app.services import mailer, org_settings, reminders
-from tests.helpers import actor_for
-from tests.services.world import (
+from kb_app.services.admin import org_settings
+from kb_app.services.mail import mailer, reminders
+from tests.support.helpers import actor_for
+from tests.support.world import (
     SmtpServer,
     closed_port,
     complete_step,

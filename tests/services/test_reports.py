@@ -18,10 +18,10 @@ from kb_app.db import read_scope
 from kb_app.domain.process import EventKind, Step
 from kb_app.domain.vocab import GROUND_CODES, KIND_CODES, from_mask
 from kb_app.models import Case, CaseEvent, Outbox, Party, ReportLink
-from kb_app.services import report_links, reports
-from kb_app.services.auth import token_hash
-from kb_app.services.outbox import case_link
-from tests.helpers import actor_for, unit_named
+from kb_app.services.admin.auth import token_hash
+from kb_app.services.base.outbox import case_link
+from kb_app.services.reporting import report_links, reports
+from tests.support.helpers import actor_for, unit_named
 
 SUBJECTED = "Kalle Zetterkvist"
 INVOLVED = "Oskar Blomqvist"
@@ -363,7 +363,7 @@ def test_cli_prints_each_units_full_link(demo, capsys, monkeypatch):
 
 def test_report_mails_arrive_at_smtp_without_personal_data(bjork, now, smtp_server):
     """The whole chain: report → outbox → real SMTP server (aiosmtpd)."""
-    from kb_app.services import mailer
+    from kb_app.services.mail import mailer
 
     result = reports.submit_report(bjork, form(), sid(), client="10.0.0.9", now=now)
     assert result.ok

@@ -14,16 +14,16 @@ from pathlib import Path
 
 from kb_app.dbtypes import utcnow
 from kb_app.domain.process import Step
-from kb_app.services import lease, scheduler
+from kb_app.services.mail import lease, scheduler
 from tests.conftest import free_port
-from tests.services.world import (
+from tests.support.clock import cli_command
+from tests.support.world import (
     SmtpServer,
     make_case,
     make_world,
     point_smtp_at,
     reminder_events,
 )
-from tests.support.clock import cli_command
 
 REPO = Path(__file__).resolve().parents[2]
 TTL = timedelta(seconds=60)

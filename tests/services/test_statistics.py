@@ -11,9 +11,9 @@ from kb_app.db import read_scope, session_scope
 from kb_app.domain import statistics as st
 from kb_app.errors import AccessDenied
 from kb_app.models import Case
-from kb_app.services import statistics as svc
-from tests.helpers import actor_for
-from tests.services import stats_fixture
+from kb_app.services.statistics import queries as svc
+from tests.support import stats_fixture
+from tests.support.helpers import actor_for
 
 SY = st.Filters(st.school_year(2025))
 

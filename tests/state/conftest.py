@@ -17,7 +17,7 @@ from reflex.istate.data import RouterData  # noqa: E402
 from reflex.state import State  # noqa: E402
 
 import kb_app.kb_app  # noqa: E402,F401  (registers every page and state)
-from kb_app.services import auth  # noqa: E402
+from kb_app.services.admin import auth  # noqa: E402
 
 
 def _make(state_cls, *, token: str | None = None, path: str = "/", query: dict | None = None):

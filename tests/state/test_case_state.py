@@ -7,11 +7,11 @@ import asyncio
 import pytest
 
 from kb_app.domain.process import Step
-from kb_app.services import auth
+from kb_app.services.admin import auth
 from kb_app.state.case import CaseState
-from tests.case_helpers import INVESTIGATOR, PRINCIPAL, drive, events, new_case
-from tests.helpers import actor_for
-from tests.state_helpers import state_for
+from tests.support.cases import INVESTIGATOR, PRINCIPAL, drive, events, new_case
+from tests.support.helpers import actor_for
+from tests.support.state import state_for
 
 
 def run(coro):

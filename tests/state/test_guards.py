@@ -6,8 +6,8 @@ import pytest
 
 from kb_app.state.admin import AdminState
 from kb_app.state.cases import MyCasesState, OverviewState
-from tests.helpers import actor_for
 from tests.state.conftest import redirect_target
+from tests.support.helpers import actor_for
 
 
 async def test_anonymous_overview_redirects_to_login(engine, make_state):

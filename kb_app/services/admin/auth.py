@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from kb_app.db import session_scope
 from kb_app.domain.access import Actor
 from kb_app.models import LoginAttempt, RoleAssignment, User, UserSession
-from kb_app.services.prepared import Reader, read_connection
+from kb_app.services.base.prepared import Reader, read_connection
 from kb_app.settings import get_settings
 
 PASSWORD_MIN = 8

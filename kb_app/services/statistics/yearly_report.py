@@ -17,8 +17,8 @@ from kb_app.domain.access import Actor
 from kb_app.domain.fmt import sv_datetime
 from kb_app.errors import NoStatisticsAccess
 from kb_app.models import Organisation
-from kb_app.services import access_log, pdf
-from kb_app.services.statistics import overview_in, resolve_scope
+from kb_app.services.base import access_log, pdf
+from kb_app.services.statistics.queries import overview_in, resolve_scope
 
 ORDER = [
     "funnel",

@@ -33,8 +33,8 @@ from kb_app.domain.vocab import (
 )
 from kb_app.errors import NoStatisticsAccess
 from kb_app.models import Case, Party, Unit
-from kb_app.services import access_log
-from kb_app.services.statistics import Scope, _conds, resolve_scope
+from kb_app.services.base import access_log
+from kb_app.services.statistics.queries import Scope, _conds, resolve_scope
 
 CONCLUSION_LABELS = {
     "confirmed": "Kränkning konstaterad",

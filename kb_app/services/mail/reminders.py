@@ -34,9 +34,9 @@ from kb_app.domain.fmt import TZ, sv_date
 from kb_app.domain.process import STEP_LABELS, EventKind, Step, next_step
 from kb_app.domain.vocab import Role
 from kb_app.models import Case, Outbox, Reminder, RoleAssignment, Unit, User
-from kb_app.services import changes, outbox
-from kb_app.services.limits import escalate_after
-from kb_app.services.timeline import append_event
+from kb_app.services.base import changes, outbox
+from kb_app.services.base.limits import escalate_after
+from kb_app.services.base.timeline import append_event
 from kb_app.settings import get_settings
 
 log = logging.getLogger("kb_app.reminders")

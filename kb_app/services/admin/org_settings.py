@@ -20,8 +20,8 @@ from kb_app.domain.access import Action, Actor, can
 from kb_app.domain.process import STEP_LABELS, EventKind, Step, next_step
 from kb_app.errors import AccessDenied
 from kb_app.models import Case, CaseEvent, OrgSetting, User
-from kb_app.services import changes
-from kb_app.services.limits import FIELD_BY_STEP, limits_for
+from kb_app.services.base import changes
+from kb_app.services.base.limits import FIELD_BY_STEP, limits_for
 
 log = logging.getLogger("kb_app.settings")
 

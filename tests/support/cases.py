@@ -8,12 +8,14 @@ from datetime import datetime, timedelta
 from sqlmodel import select
 
 from kb_app.db import read_scope, session_scope
+from kb_app.devdata import seed
 from kb_app.domain.access import Actor
 from kb_app.domain.fmt import local
 from kb_app.domain.process import Step
 from kb_app.models import AccessLog, Case, CaseEvent, Outbox, SchoolClass, User
-from kb_app.services import auth, case_actions, seed
-from tests.helpers import actor_for, unit_named
+from kb_app.services.admin import auth
+from kb_app.services.case import case_actions
+from tests.support.helpers import actor_for, unit_named
 
 PRINCIPAL = "rektor@exempelkommun.se"
 INVESTIGATOR = "utredare@exempelkommun.se"

@@ -33,7 +33,7 @@ from kb_app.domain.process import Step
 from kb_app.domain.vocab import GRADE_LABELS, GRADES, GROUND_CODES, KIND_CODES
 from kb_app.errors import NoStatisticsAccess
 from kb_app.models import Case, CaseEvent, SchoolClass, Unit
-from kb_app.services import limits as limits_service
+from kb_app.services.base import limits as limits_service
 
 
 @dataclass(frozen=True)

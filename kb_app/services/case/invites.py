@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from kb_app.db import read_scope, session_scope
 from kb_app.models import OneTimeToken, User
-from kb_app.services import auth
+from kb_app.services.admin import auth
 from kb_app.settings import get_settings
 
 PURPOSE = "set_password"

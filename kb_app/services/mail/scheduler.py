@@ -32,7 +32,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from kb_app.dbtypes import utcnow
-from kb_app.services import lease, mailer, reminders
+from kb_app.services.mail import lease, mailer, reminders
 from kb_app.settings import get_settings
 
 log = logging.getLogger("kb_app.scheduler")

@@ -51,7 +51,7 @@ from kb_app.models import (
     Unit,
     User,
 )
-from kb_app.services.references import format_reference
+from kb_app.services.reporting.references import format_reference
 
 ORG_NAME = "Storkommun"
 BENCH_PASSWORD = "bench-losen-2026"
@@ -424,7 +424,7 @@ def seed_bench(
     ids = _Ids()
     report = Report()
     if password_hash is None:
-        from kb_app.services import auth
+        from kb_app.services.admin import auth
 
         password_hash = auth.hash_password(BENCH_PASSWORD)
 
@@ -942,8 +942,9 @@ def insert_report(
     in the same transaction). For the benchmark and tests; the report form's own
     service does this for real. Returns (case id, reference)."""
     from kb_app.db import session_scope
-    from kb_app.services import changes, references
-    from kb_app.services.timeline import append_event
+    from kb_app.services.base import changes
+    from kb_app.services.base.timeline import append_event
+    from kb_app.services.reporting import references
 
     rng = rng or random.Random()
     with session_scope() as s:

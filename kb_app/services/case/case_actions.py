@@ -70,8 +70,9 @@ from kb_app.models import (
     Unit,
     User,
 )
-from kb_app.services import access_log, changes, invites, limits, outbox
-from kb_app.services.timeline import append_event, event_payload
+from kb_app.services.base import access_log, changes, limits, outbox
+from kb_app.services.base.timeline import append_event, event_payload
+from kb_app.services.case import invites
 
 log = logging.getLogger("kb_app.cases")
 

@@ -7,7 +7,7 @@ from sqlmodel import select
 from kb_app.db import read_scope
 from kb_app.domain.access import Actor
 from kb_app.models import Case, Unit, User
-from kb_app.services.auth import load_actor
+from kb_app.services.admin.auth import load_actor
 
 
 def actor_for(email: str) -> Actor:

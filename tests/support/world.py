@@ -30,8 +30,9 @@ from kb_app.models import (
     Unit,
     User,
 )
-from kb_app.services import limits, references
-from kb_app.services.timeline import append_event
+from kb_app.services.base import limits
+from kb_app.services.base.timeline import append_event
+from kb_app.services.reporting import references
 
 
 def local(y, m, d, h=10, mi=0) -> datetime:

@@ -19,7 +19,7 @@ from kb_app.domain.access import Action, Actor, can
 from kb_app.domain.statistics import weekday_from_sql
 from kb_app.errors import NoStatisticsAccess
 from kb_app.models import Case, Party, PatternDismissal, Unit
-from kb_app.services.statistics import weekday_sunday0
+from kb_app.services.statistics.queries import weekday_sunday0
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ def _rows(stmt, now: datetime) -> list[dict[str, str]]:
 def list_visible(actor: Actor, *, limit: int = 50, now: datetime) -> list[dict[str, str]]:
     """The newest cases the actor may see in the overview (see services/overview.py)."""
     from kb_app.domain.overview import OverviewFilter
-    from kb_app.services import overview
+    from kb_app.services.overview import query as overview
 
     if not can(actor, Action.LIST_CASES):
         raise AccessDenied()

@@ -52,7 +52,7 @@ from kb_app.domain.process import OPEN_STEPS, STEP_LABELS, STEP_ORDER
 from kb_app.domain.vocab import GROUND_CODES, KIND_CODES, KIND_LABELS, from_mask
 from kb_app.errors import AccessDenied
 from kb_app.models import Case, ChangeCounter, SchoolClass, Unit, User
-from kb_app.services.prepared import Reader, read_connection
+from kb_app.services.base.prepared import Reader, read_connection
 
 COUNT_CAP = 10_000
 SMALL_SET = 2_000

@@ -30,10 +30,11 @@ from kb_app.domain.process import EventKind, Step
 from kb_app.domain.report import FORM, CleanReport, ReportInput, clean_supplement, validate
 from kb_app.domain.vocab import GROUND_CODES, KIND_CODES, Role, to_mask
 from kb_app.models import Case, Party, RateEvent, RoleAssignment, Unit, User
-from kb_app.services import changes, limits, references, report_links
-from kb_app.services.auth import token_hash
-from kb_app.services.outbox import case_link, queue_mail
-from kb_app.services.timeline import append_event
+from kb_app.services.admin.auth import token_hash
+from kb_app.services.base import changes, limits
+from kb_app.services.base.outbox import case_link, queue_mail
+from kb_app.services.base.timeline import append_event
+from kb_app.services.reporting import references, report_links
 from kb_app.settings import get_settings
 
 log = logging.getLogger("kb_app.reports")

@@ -34,8 +34,8 @@ from kb_app.domain.vocab import (
 )
 from kb_app.errors import AccessDenied
 from kb_app.models import Case, CaseEvent, Delegation, Measure, Organisation, Party, Unit
-from kb_app.services import access_log, pdf
-from kb_app.services.exports import CONCLUSION_LABELS
+from kb_app.services.base import access_log, pdf
+from kb_app.services.statistics.exports import CONCLUSION_LABELS
 
 # Timeline events shown in the pack; internal comments and reminders are left out.
 SHOWN_EVENTS = {

@@ -28,8 +28,10 @@ from kb_app.models import (
     Unit,
     User,
 )
-from kb_app.services import auth, changes, references
-from kb_app.services.timeline import append_event
+from kb_app.services.admin import auth
+from kb_app.services.base import changes
+from kb_app.services.base.timeline import append_event
+from kb_app.services.reporting import references
 
 ORG_NAME = "Exempelkommun"
 DEMO_PASSWORD = "varna-demo-2026"

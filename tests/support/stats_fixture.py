@@ -37,8 +37,8 @@ from kb_app.models import (
     Unit,
     User,
 )
-from kb_app.services import references
-from kb_app.services.timeline import append_event
+from kb_app.services.base.timeline import append_event
+from kb_app.services.reporting import references
 
 STEPS = [
     Step.RECEIVED,

@@ -1,0 +1,1 @@
+"""Generated data: the demo seed and the benchmark seed."""

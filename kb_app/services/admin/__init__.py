@@ -1,0 +1,1 @@
+"""Accounts and the organisation: login and sessions, users and units, settings."""

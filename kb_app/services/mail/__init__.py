@@ -1,0 +1,1 @@
+"""Mail and background work: mailer, reminders, scheduler, lease, outbox admin."""

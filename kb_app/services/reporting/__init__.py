@@ -1,0 +1,1 @@
+"""Reports by link: the public form, report links, gap-free references."""

@@ -1,0 +1,1 @@
+"""Statistics, patterns, exports, the yearly report and the reply pack."""

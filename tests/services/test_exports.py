@@ -170,7 +170,10 @@ def test_reply_pack_access(fx):
             reply_pack.build(actor_for(f"{who}@test.se"), case_id=fx.cases["C1"], now=NOW)
     with pytest.raises(AccessDenied):
         reply_pack.build(actor_for("organiser@test.se"), reference="KB-1999-9999", now=NOW)
-    assert all(not e.allowed for e in _log("export_reply_pack"))
+    denials = _log("export_reply_pack")
+    # Each refusal is kept (recorded in its own transaction, not rolled back).
+    assert len(denials) == 4 and all(not e.allowed for e in denials)
+    assert [e.case_id for e in denials[:3]] == [fx.cases["C1"]] * 3
 
 
 # --------------------------------------------------------------------------- HTTP

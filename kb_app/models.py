@@ -213,12 +213,14 @@ class Case(SQLModel, table=True):
             "ix_case_org_open_reported", "organisation_id", "closed_at", "reported_at", "due_at"
         ),
         _filter_index("ix_case_org_due", "organisation_id", "closed_at", "due_at"),
+        # The counter counts per organisation: so is a reference unique.
+        UniqueConstraint("organisation_id", "reference", name="uq_case_org_reference"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     organisation_id: int = Field(foreign_key="organisation.id")
     unit_id: int = Field(foreign_key="unit.id")
-    reference: str = Field(max_length=32, unique=True)  # KB-2026-0042
+    reference: str = Field(max_length=32)  # KB-2026-0042, unique per organisation
     year: int
     number: int
     submission_id: str | None = Field(default=None, max_length=64, unique=True)

@@ -51,3 +51,47 @@ def test_upgrade_check_downgrade(backend, tmp_path):
         engine.dispose()
         if cleanup:
             cleanup()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_0005_keeps_every_row(backend, tmp_path, now):
+    """The batch copy of kb_case (SQLite) keeps the cases and what points at them."""
+    if backend == "postgresql" and not PG_URL:
+        pytest.skip("KB_TEST_DATABASE_URL är inte satt")
+    from kb_app.devdata import seed
+
+    if backend == "sqlite":
+        engine = db.make_engine(f"sqlite:///{tmp_path}/m.db")
+        cleanup = None
+    else:
+        schema = f"m_{uuid.uuid4().hex[:10]}"
+        admin = db.make_engine(PG_URL)
+        with admin.begin() as c:
+            c.execute(text(f'CREATE SCHEMA "{schema}"'))
+        engine = db.make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+
+        def cleanup():
+            with admin.begin() as c:
+                c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+    tables = ["kb_case", "case_event", "party", "access_log"]
+    try:
+        with engine.connect() as conn:
+            command.upgrade(_cfg(conn), "0004")
+        db.set_engine(engine)
+        seed.seed_demo(now=now, cases=12)
+        with engine.connect() as conn:
+            before = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in tables}
+            command.upgrade(_cfg(conn), "head")
+        with engine.connect() as conn:
+            after = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in tables}
+            if backend == "sqlite":
+                assert conn.execute(text("PRAGMA foreign_key_check")).fetchall() == []
+                assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert before == after and after["kb_case"] == 12
+    finally:
+        db.set_engine(None)
+        engine.dispose()
+        if cleanup:
+            cleanup()

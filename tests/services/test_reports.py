@@ -379,3 +379,48 @@ def test_report_mails_arrive_at_smtp_without_personal_data(bjork, now, smtp_serv
     # Sent once: a second round sends nothing more.
     mailer.send_due(now=now + timedelta(minutes=5))
     assert len(smtp_server.messages) == 2
+
+
+def test_two_organisations_report_concurrently_each_with_its_own_series(bjork, now):
+    """References are unique per organisation: the second organisation's first
+    report is KB-<year>-0001 too, and neither series has a gap."""
+    from tests.support.world import make_world
+
+    other = make_world(now, "Andra kommunen", prefix="andra-")
+    report_links.all_links(create_missing=True, now=now)
+    with read_scope() as s:
+        other_token = s.exec(
+            select(ReportLink.token).where(ReportLink.unit_id == other.unit_id, ReportLink.active)
+        ).one()
+        demo_last = s.exec(
+            select(func.max(Case.number)).where(
+                Case.year == 2026, Case.organisation_id != other.org_id
+            )
+        ).one()
+    results: dict[str, list] = {"demo": [], "other": []}
+    errors = []
+    barrier = threading.Barrier(16)
+
+    def go(i: int):
+        key, token = ("demo", bjork) if i % 2 else ("other", other_token)
+        try:
+            barrier.wait()
+            results[key].append(
+                reports.submit_report(token, form(), sid(), client=f"10.2.0.{i}", now=now)
+            )
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert all(r.ok for rs in results.values() for r in rs)
+    assert sorted(r.reference for r in results["other"]) == [
+        f"KB-2026-{n:04d}" for n in range(1, 9)
+    ]
+    assert sorted(r.reference for r in results["demo"]) == [
+        f"KB-2026-{n:04d}" for n in range(demo_last + 1, demo_last + 9)
+    ]

@@ -65,8 +65,15 @@ def _as_text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _noncharacter(ch: str) -> bool:
+    """U+FDD0..U+FDEF and the last two code points of every plane (U+FFFE, U+FFFF,
+    U+1FFFE, ...): never text, and U+FFFE/U+FFFF make an XML file (XLSX) unreadable."""
+    o = ord(ch)
+    return 0xFDD0 <= o <= 0xFDEF or (o & 0xFFFE) == 0xFFFE
+
+
 def clean_text(value: object, *, multiline: bool = False) -> str:
-    """Strip control characters and surrogates, normalise to NFC and trim.
+    """Strip control characters, surrogates and noncharacters, normalise to NFC and trim.
 
     Single-line text has every run of whitespace collapsed to one space;
     multi-line text keeps line breaks and tabs (\\r\\n becomes \\n).
@@ -76,6 +83,8 @@ def clean_text(value: object, *, multiline: bool = False) -> str:
     for ch in text:
         cat = unicodedata.category(ch)
         if cat == "Cs" or (cat == "Cc" and not (multiline and ch in "\n\t")):
+            continue
+        if cat == "Cn" and _noncharacter(ch):
             continue
         kept.append(ch)
     text = unicodedata.normalize("NFC", "".join(kept))

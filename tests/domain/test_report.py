@@ -152,6 +152,22 @@ def test_clean_text_and_name_key():
     assert name_key("Straße") == "strasse"
 
 
+def test_clean_text_drops_what_xml_cannot_carry():
+    """U+FFFE/U+FFFF once made the organisation's XLSX export unreadable."""
+    assert clean_text("a\ufffeb\uffffc\ufdd0d\U0001fffe", multiline=True) == "abcd"
+    assert clean_text("kärlek \ufffd 😀") == "kärlek \ufffd 😀"  # kept: real text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_clean_text_is_always_valid_xml(text):
+    from xml.etree import ElementTree as ET
+
+    cleaned = clean_text(text, multiline=True)
+    root = ET.fromstring(f"<t>{cleaned.replace('&', '&amp;').replace('<', '&lt;')}</t>")
+    assert (root.text or "") == cleaned
+
+
 def test_supplement_text():
     assert r.clean_supplement("  Jag glömde: det hände igen i dag.  ") == (
         "Jag glömde: det hände igen i dag.",

@@ -46,7 +46,10 @@ def make_engine(url: str, **kwargs) -> Engine:
         if path and path != ":memory:":
             from pathlib import Path
 
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            from kb_app.settings import private_file
+
+            Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            private_file(Path(path))
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},

@@ -82,16 +82,37 @@ def _secret_key(data_dir: Path) -> str:
     path = data_dir / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     key = secrets.token_urlsafe(48)
-    path.write_text(key)
-    path.chmod(0o600)
+    try:  # created 0600 at once: never readable by others, not even for a moment
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process was first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
     return key
+
+
+def private_dir(path: Path) -> Path:
+    """A folder only the app's user can enter (0700), created if missing."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """A file only the app's user can read (0600), created empty if missing.
+    SQLite gives its -wal and -shm files the database file's mode."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+    return path
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    data_dir = Path(os.environ.get("KB_DATA_DIR", str(REPO_ROOT / "data"))).resolve()
+    data_dir = private_dir(Path(os.environ.get("KB_DATA_DIR", str(REPO_ROOT / "data"))).resolve())
     port = _int("KB_PORT", 3000)
     database_url = (
         os.environ.get("KB_DATABASE_URL", "").strip() or f"sqlite:///{data_dir / 'kb.db'}"

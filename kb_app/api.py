@@ -287,3 +287,41 @@ def routes() -> list[Route]:
 
 def build_api() -> Starlette:
     return Starlette(routes=routes())
+
+
+# Headers on every HTTP response the server sends (pages, assets, downloads).
+# The CSP here holds what needs no knowledge of the front end's scripts: no
+# framing, no plugins, no <base>. Report and supplement links carry tokens in the
+# path, so no Referer leaves the page.
+_SECURITY_HEADERS = [
+    (b"content-security-policy", b"frame-ancestors 'none'; object-src 'none'; base-uri 'none'"),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+]
+_HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+
+
+def security_headers(app):
+    """ASGI middleware (a Reflex api_transformer): the headers above on every
+    HTTP response; HSTS too when KB_PUBLIC_URL is https."""
+
+    async def wrapped(scope, receive, send):
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        extra = list(_SECURITY_HEADERS)
+        if get_settings().public_url.startswith("https://"):
+            extra.append(_HSTS)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                have = {k.lower() for k, _ in message.get("headers", [])}
+                headers = list(message.get("headers", []))
+                headers += [(k, v) for k, v in extra if k not in have]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
+
+    return wrapped

@@ -35,7 +35,7 @@ app = rx.App(
     html_lang="sv",
     theme=None,
     stylesheets=["/kb.css"],
-    api_transformer=api.build_api(),
+    api_transformer=[api.build_api(), api.security_headers],
     head_components=[rx.el.meta(name="robots", content="noindex, nofollow")],
 )
 

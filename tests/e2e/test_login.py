@@ -60,3 +60,16 @@ def test_logout_ends_the_session(app_server, page):
 def test_unknown_page_is_swedish_404(app_server, page):
     page.goto(app_server.base_url + "/finns-inte")
     expect(page.get_by_role("heading", name="Sidan finns inte")).to_be_visible()
+
+
+def test_pages_and_the_public_form_are_served_with_security_headers(app_server):
+    """The production server (single port: pages, assets, routes) cannot be framed
+    and leaks no Referer; checked on what the browser really receives."""
+    import urllib.request
+
+    for path in ["/logga-in", "/anmalan/ogiltig-lank", "/kb.css"]:
+        with urllib.request.urlopen(app_server.base_url + path) as r:
+            h = r.headers
+        assert h["X-Content-Type-Options"] == "nosniff", path
+        assert h["Referrer-Policy"] == "no-referrer", path
+        assert "frame-ancestors 'none'" in h["Content-Security-Policy"], path

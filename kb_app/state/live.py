@@ -35,39 +35,48 @@ LOOPS: dict[str, str] = {}
 
 
 class CounterWatch:
-    """One poller per process and event loop; overview loops wait on it."""
+    """One poller per process and event loop; overview loops wait on it.
+
+    Waiters wait on a per-organisation ``asyncio.Event`` that the poller sets and
+    replaces when the organisation's counter moves. No lock is shared between
+    waiters, so a waiter cancelled at any moment (a tab that goes away) leaves
+    nothing behind for the others (an ``asyncio.Condition`` with ``wait_for``
+    could be left unowned: "Lock is not acquired")."""
 
     def __init__(self) -> None:
         self._values: dict[int, int] = {}
         self._waiting: Counter[int] = Counter()
-        self._cond: asyncio.Condition | None = None
+        self._events: dict[int, asyncio.Event] = {}
         self._task: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    def _ensure(self) -> asyncio.Condition:
+    def _ensure(self) -> asyncio.AbstractEventLoop:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # a new event loop (tests, a restarted worker)
-            self._loop, self._cond, self._task = loop, asyncio.Condition(), None
+            self._loop, self._task = loop, None
             self._values.clear()
             self._waiting.clear()
+            self._events.clear()
         if self._task is None or self._task.done():
             self._task = loop.create_task(self._poll(), name="kb-counter-watch")
-        assert self._cond is not None
-        return self._cond
+        return loop
 
     async def wait(self, organisation_id: int, seen: int, timeout: float) -> int | None:
         """Wait until the organisation's counter is above ``seen`` or ``timeout``
         seconds pass. Returns the last value read (None before the first read)."""
-        cond = self._ensure()
+        loop = self._ensure()
+        deadline = loop.time() + timeout
         self._waiting[organisation_id] += 1
         try:
-            async with cond:
-                await asyncio.wait_for(
-                    cond.wait_for(lambda: self._values.get(organisation_id, seen) > seen),
-                    timeout,
-                )
-        except TimeoutError:
-            pass
+            while self._values.get(organisation_id, seen) <= seen:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                event = self._events.setdefault(organisation_id, asyncio.Event())
+                try:
+                    await asyncio.wait_for(event.wait(), remaining)
+                except TimeoutError:
+                    break
         finally:
             self._waiting[organisation_id] -= 1
             if self._waiting[organisation_id] <= 0:
@@ -87,11 +96,12 @@ class CounterWatch:
                 except Exception:  # noqa: BLE001 - the database may be briefly away
                     log.exception("reading the change counters failed")
                     values = {}
-                if any(self._values.get(o) != v for o, v in values.items()):
-                    self._values.update(values)
-                    assert self._cond is not None
-                    async with self._cond:
-                        self._cond.notify_all()
+                for org, value in values.items():
+                    if self._values.get(org) != value:
+                        self._values[org] = value
+                        event = self._events.pop(org, None)
+                        if event is not None:
+                            event.set()
             await asyncio.sleep(POLL_SECONDS)
         self._task = None
 

@@ -19,3 +19,13 @@ class NativeForm(BaseHTML):
 
 
 native_form = NativeForm.create
+
+
+def native_input(id_: str, label: str, **input_props) -> rx.Component:
+    """A labelled input posted under its id (``name`` = ``id``)."""
+    return rx.vstack(
+        rx.el.label(label, html_for=id_, class_name="kb-label"),
+        rx.input(id=id_, name=id_, size="3", width="100%", **input_props),
+        spacing="1",
+        width="100%",
+    )

@@ -4,27 +4,21 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app.components.blocks import error_notice
 from kb_app.components.layout import public_frame
-from kb_app.components.native_form import native_form
+from kb_app.components.native_form import native_form, native_input
 from kb_app.state.invite import SetPasswordState as S
 
 
 def _password(id_: str, label: str) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=id_, class_name="kb-label"),
-        rx.input(
-            id=id_,
-            name=id_,
-            type="password",
-            auto_complete="new-password",
-            required=True,
-            min_length=8,
-            max_length=128,
-            size="3",
-            width="100%",
-        ),
-        spacing="1",
-        width="100%",
+    return native_input(
+        id_,
+        label,
+        type="password",
+        auto_complete="new-password",
+        required=True,
+        min_length=8,
+        max_length=128,
     )
 
 
@@ -42,12 +36,7 @@ def set_password_page() -> rx.Component:
                             size="2",
                             color=rx.color("gray", 11),
                         ),
-                        rx.cond(
-                            S.set_error != "",
-                            rx.callout(
-                                S.set_error, icon="circle-alert", color_scheme="red", role="alert"
-                            ),
-                        ),
+                        error_notice(S.set_error),
                         rx.el.input(type="hidden", name="token", value=S.token_value),
                         _password("password", "Nytt lösenord"),
                         _password("password2", "Upprepa lösenordet"),

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from kb_app.components.blocks import callout_when, message_card
 from kb_app.components.native_form import native_form
 from kb_app.state.base import AppState
 
@@ -123,26 +124,21 @@ def loading_view() -> rx.Component:
 
 def forbidden_view() -> rx.Component:
     return rx.center(
-        rx.card(
-            rx.vstack(
-                rx.icon("lock", size=28, color=rx.color("gray", 10)),
-                rx.heading("Du saknar behörighet", size="5"),
-                rx.cond(
-                    AppState.forbidden_message != "",
-                    rx.text(AppState.forbidden_message, color=rx.color("gray", 11), align="center"),
-                    rx.text(
-                        "Sidan finns inte eller så saknar du behörighet att se den. "
-                        "Kontakta din administratör om du behöver åtkomst.",
-                        color=rx.color("gray", 11),
-                        align="center",
-                    ),
+        message_card(
+            "lock",
+            rx.heading("Du saknar behörighet", size="5"),
+            rx.cond(
+                AppState.forbidden_message != "",
+                rx.text(AppState.forbidden_message, color=rx.color("gray", 11), align="center"),
+                rx.text(
+                    "Sidan finns inte eller så saknar du behörighet att se den. "
+                    "Kontakta din administratör om du behöver åtkomst.",
+                    color=rx.color("gray", 11),
+                    align="center",
                 ),
-                rx.link("Till startsidan", href="/"),
-                align="center",
-                spacing="3",
             ),
-            max_width="28rem",
-            size="3",
+            rx.link("Till startsidan", href="/"),
+            card_props={"max_width": "28rem", "size": "3"},
         ),
         padding_y="4rem",
         width="100%",
@@ -150,9 +146,8 @@ def forbidden_view() -> rx.Component:
 
 
 def error_callout() -> rx.Component:
-    return rx.cond(
-        AppState.error_message != "",
-        rx.callout(AppState.error_message, icon="triangle-alert", color_scheme="red", width="100%"),
+    return callout_when(
+        AppState.error_message, icon="triangle-alert", color_scheme="red", width="100%"
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app.components.blocks import callout_when, copy_link_button, lead_text
 from kb_app.components.layout import page_frame
 from kb_app.state.report_links import ReportLinksState as S
 
@@ -78,13 +79,9 @@ def _link_card(row) -> rx.Component:
                             width="100%",
                         ),
                         rx.hstack(
-                            rx.button(
-                                rx.icon("copy", size=16),
+                            copy_link_button(
+                                row["url"],
                                 "Kopiera",
-                                on_click=[
-                                    rx.set_clipboard(row["url"]),
-                                    rx.toast("Länken är kopierad."),
-                                ],
                                 size="3",
                                 aria_label="Kopiera länken för " + row["unit"],
                             ),
@@ -120,17 +117,13 @@ def report_links_page() -> rx.Component:
     return page_frame(
         "Anmälningslänkar",
         lambda: rx.vstack(
-            rx.text(
+            lead_text(
                 "Personalen anmäler kränkande behandling via enhetens länk, utan inloggning. "
                 "Dela länken internt, till exempel på intranätet eller i personalrummet. "
                 "Den som har länken kan skicka in en anmälan men inte läsa några ärenden.",
-                color=rx.color("gray", 11),
-                max_width="50rem",
+                "50rem",
             ),
-            rx.cond(
-                S.notice != "",
-                rx.callout(S.notice, icon="check", color_scheme="green", width="100%"),
-            ),
+            callout_when(S.notice, icon="check", color_scheme="green", width="100%"),
             rx.cond(
                 S.rows.length() > 0,
                 rx.vstack(rx.foreach(S.rows, _link_card), spacing="3", width="100%"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app.components.blocks import callout_when, lead_text, saved_notice, table_card
 from kb_app.components.layout import page_frame
 from kb_app.services.mail.outbox_admin import FILTERS
 from kb_app.state.outbox import OutboxState
@@ -90,26 +91,7 @@ def _row(row) -> rx.Component:
 def _table() -> rx.Component:
     return rx.cond(
         OutboxState.rows.length() > 0,
-        rx.card(
-            rx.box(
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            *[
-                                rx.table.column_header_cell(h)
-                                for h in ["Meddelande", "Status", "Senaste fel", ""]
-                            ]
-                        )
-                    ),
-                    rx.table.body(rx.foreach(OutboxState.rows, _row)),
-                    variant="surface",
-                    size="2",
-                    width="100%",
-                ),
-                overflow_x="auto",
-            ),
-            padding="0",
-        ),
+        table_card(["Meddelande", "Status", "Senaste fel", ""], OutboxState.rows, _row, size="2"),
         rx.card(
             rx.vstack(
                 rx.icon("inbox", size=28, color=rx.color("gray", 9)),
@@ -152,13 +134,12 @@ def _dialog() -> rx.Component:
 
 def _content() -> rx.Component:
     return rx.vstack(
-        rx.text(
+        lead_text(
             "E-post från Värna läggs först i en utkorg och skickas sedan i bakgrunden. "
             "Tillfälliga fel försöks igen automatiskt; meddelanden som servern vägrar "
             "visas som misslyckade. E-posten innehåller aldrig personuppgifter, bara "
             "ärendenummer och länkar.",
-            color=rx.color("gray", 11),
-            max_width="52rem",
+            "52rem",
         ),
         rx.cond(
             ~OutboxState.smtp_configured,
@@ -171,23 +152,14 @@ def _content() -> rx.Component:
             ),
         ),
         rx.cond(
-            OutboxState.notice != "",
-            rx.cond(
-                OutboxState.notice_ok,
-                rx.callout(
-                    OutboxState.notice,
-                    icon="circle-check",
-                    color_scheme="green",
-                    role="status",
-                    width="100%",
-                ),
-                rx.callout(
-                    OutboxState.notice,
-                    icon="triangle-alert",
-                    color_scheme="amber",
-                    role="status",
-                    width="100%",
-                ),
+            OutboxState.notice_ok,
+            saved_notice(OutboxState.notice),
+            callout_when(
+                OutboxState.notice,
+                icon="triangle-alert",
+                color_scheme="amber",
+                role="status",
+                width="100%",
             ),
         ),
         rx.flex(

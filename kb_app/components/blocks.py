@@ -27,9 +27,19 @@ def saved_notice(message) -> rx.Component:
     )
 
 
+def column(*children, spacing: str = "4", **props) -> rx.Component:
+    """Children stacked top to bottom, the full width."""
+    return rx.vstack(*children, spacing=spacing, width="100%", **props)
+
+
+def muted(*children, shade: int = 11, **props) -> rx.Component:
+    """Text in grey (shade 11 for body text, 10 for side remarks)."""
+    return rx.text(*children, color=rx.color("gray", shade), **props)
+
+
 def lead_text(text: str, max_width: str) -> rx.Component:
     """The grey paragraph that opens a page and says what it is for."""
-    return rx.text(text, color=rx.color("gray", 11), max_width=max_width)
+    return muted(text, max_width=max_width)
 
 
 def section_card(title, *children, spacing: str = "3", weight=None, **card_props) -> rx.Component:

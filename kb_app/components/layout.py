@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import reflex as rx
 
-from kb_app.components.blocks import callout_when, message_card
+from kb_app.components.blocks import callout_when, column, message_card, muted
 from kb_app.components.native_form import native_form
 from kb_app.state.base import AppState
 
@@ -16,7 +16,7 @@ MAX_WIDTH = "1200px"
 def brand() -> rx.Component:
     return rx.hstack(
         rx.icon("shield-check", size=22, color=rx.color("teal", 9)),
-        rx.text("Värna", weight="bold", size="5", color=rx.color("gray", 12)),
+        muted("Värna", weight="bold", size="5", shade=12),
         align="center",
         spacing="2",
     )
@@ -76,7 +76,7 @@ def header() -> rx.Component:
                 rx.hstack(
                     rx.vstack(
                         rx.text(AppState.user_name, size="2", weight="medium"),
-                        rx.text(AppState.user_role_label, size="1", color=rx.color("gray", 10)),
+                        muted(AppState.user_role_label, size="1", shade=10),
                         spacing="0",
                         align="end",
                         display=["none", "none", "flex"],
@@ -116,7 +116,12 @@ def header() -> rx.Component:
 
 def loading_view() -> rx.Component:
     return rx.center(
-        rx.hstack(rx.spinner(size="3"), rx.text("Laddar …", color=rx.color("gray", 11))),
+        rx.hstack(
+            rx.spinner(size="3"),
+            muted(
+                "Laddar …",
+            ),
+        ),
         padding_y="4rem",
         width="100%",
     )
@@ -129,11 +134,10 @@ def forbidden_view() -> rx.Component:
             rx.heading("Du saknar behörighet", size="5"),
             rx.cond(
                 AppState.forbidden_message != "",
-                rx.text(AppState.forbidden_message, color=rx.color("gray", 11), align="center"),
-                rx.text(
+                muted(AppState.forbidden_message, align="center"),
+                muted(
                     "Sidan finns inte eller så saknar du behörighet att se den. "
                     "Kontakta din administratör om du behöver åtkomst.",
-                    color=rx.color("gray", 11),
                     align="center",
                 ),
             ),
@@ -160,12 +164,11 @@ def page_frame(title: str, content: Callable[[], rx.Component]) -> rx.Component:
                 AppState.page_status,
                 ("loading", loading_view()),
                 ("forbidden", forbidden_view()),
-                rx.vstack(
+                column(
                     *([rx.heading(title, size="6", weight="bold")] if title else []),
                     error_callout(),
                     content(),
                     spacing="5",
-                    width="100%",
                     align="stretch",
                 ),
             ),

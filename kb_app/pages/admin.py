@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kb_app.components.blocks import message_card, table_card
+from kb_app.components.blocks import column, message_card, muted, table_card
 from kb_app.components.layout import loading_view, page_frame, public_frame
 from kb_app.state.admin import AdminState
 
@@ -14,7 +14,7 @@ def _table(headers: list[str], rows, keys: list[str]) -> rx.Component:
 def admin_page() -> rx.Component:
     return page_frame(
         "Administration",
-        lambda: rx.vstack(
+        lambda: column(
             rx.heading("Användare", size="4"),
             _table(
                 ["Namn", "E-post", "Roller", "Status"],
@@ -28,7 +28,6 @@ def admin_page() -> rx.Component:
                 ["name", "kind", "classes", "pupils"],
             ),
             spacing="4",
-            width="100%",
         ),
     )
 
@@ -42,9 +41,8 @@ def not_found_page() -> rx.Component:
         message_card(
             "search-x",
             rx.heading("Sidan finns inte", size="5"),
-            rx.text(
+            muted(
                 "Adressen kan vara felskriven, eller så har sidan flyttats.",
-                color=rx.color("gray", 11),
                 align="center",
             ),
             rx.link("Till startsidan", href="/"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kb_app.components.blocks import callout_when, error_notice
+from kb_app.components.blocks import callout_when, column, error_notice, muted
 from kb_app.components.layout import public_frame
 from kb_app.components.native_form import native_form, native_input
 from kb_app.state.base import LoginState
@@ -14,11 +14,10 @@ def login_page() -> rx.Component:
     return public_frame(
         rx.card(
             native_form(
-                rx.vstack(
+                column(
                     rx.heading("Logga in", size="6"),
-                    rx.text(
+                    muted(
                         "För rektorer, huvudman, utredare och administratörer.",
-                        color=rx.color("gray", 11),
                         size="2",
                     ),
                     error_notice(LoginState.login_error, width="100%"),
@@ -44,14 +43,13 @@ def login_page() -> rx.Component:
                         max_length=512,
                     ),
                     rx.button("Logga in", type="submit", size="3", width="100%"),
-                    rx.text(
+                    muted(
                         "Vill du anmäla kränkande behandling? Använd din enhets anmälningslänk; "
                         "ingen inloggning behövs.",
                         size="1",
-                        color=rx.color("gray", 10),
+                        shade=10,
                     ),
                     spacing="4",
-                    width="100%",
                 ),
                 action="/auth/login",
                 method="post",

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kb_app.components.blocks import callout_when, lead_text, saved_notice, table_card
+from kb_app.components.blocks import (
+    callout_when,
+    column,
+    lead_text,
+    muted,
+    saved_notice,
+    table_card,
+)
 from kb_app.components.layout import page_frame
 from kb_app.services.mail.outbox_admin import FILTERS
 from kb_app.state.outbox import OutboxState
@@ -33,13 +40,13 @@ def _row(row) -> rx.Component:
         rx.table.cell(
             rx.vstack(
                 rx.text(row["subject"], weight="medium", size="2"),
-                rx.text(
+                muted(
                     "Till ",
                     row["to"],
                     " · skapat ",
                     row["created"],
                     size="1",
-                    color=rx.color("gray", 10),
+                    shade=10,
                     overflow_wrap="anywhere",
                 ),
                 spacing="1",
@@ -49,8 +56,8 @@ def _row(row) -> rx.Component:
         rx.table.cell(
             rx.vstack(
                 rx.badge(row["status_label"], color_scheme=row["status_color"], variant="soft"),
-                rx.text(row["when"], size="1", color=rx.color("gray", 10), white_space="nowrap"),
-                rx.text("Försök: ", row["attempts"], size="1", color=rx.color("gray", 10)),
+                muted(row["when"], size="1", shade=10, white_space="nowrap"),
+                muted("Försök: ", row["attempts"], size="1", shade=10),
                 spacing="1",
             ),
             min_width="9rem",
@@ -95,7 +102,9 @@ def _table() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.icon("inbox", size=28, color=rx.color("gray", 9)),
-                rx.text("Inga meddelanden här.", color=rx.color("gray", 11)),
+                muted(
+                    "Inga meddelanden här.",
+                ),
                 align="center",
                 padding_y="2rem",
             )
@@ -109,7 +118,7 @@ def _dialog() -> rx.Component:
             rx.dialog.title(OutboxState.open_subject),
             rx.dialog.description(
                 rx.text("Till: ", OutboxState.open_to, size="2"),
-                rx.text(OutboxState.open_message_id, size="1", color=rx.color("gray", 10)),
+                muted(OutboxState.open_message_id, size="1", shade=10),
             ),
             rx.box(
                 rx.text(OutboxState.open_body, white_space="pre-wrap", size="2"),
@@ -133,7 +142,7 @@ def _dialog() -> rx.Component:
 
 
 def _content() -> rx.Component:
-    return rx.vstack(
+    return column(
         lead_text(
             "E-post från Värna läggs först i en utkorg och skickas sedan i bakgrunden. "
             "Tillfälliga fel försöks igen automatiskt; meddelanden som servern vägrar "
@@ -181,7 +190,6 @@ def _content() -> rx.Component:
         rx.text("De 100 senaste meddelandena visas.", class_name="kb-hint"),
         _dialog(),
         spacing="4",
-        width="100%",
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kb_app.components.blocks import callout_when, copy_link_button, lead_text
+from kb_app.components.blocks import callout_when, column, copy_link_button, lead_text, muted
 from kb_app.components.layout import page_frame
 from kb_app.state.report_links import ReportLinksState as S
 
@@ -47,13 +47,13 @@ def _rotate_dialog(row) -> rx.Component:
 def _link_card(row) -> rx.Component:
     input_id = "link-" + row["unit_id"]
     return rx.card(
-        rx.vstack(
+        column(
             rx.flex(
                 rx.heading(row["unit"], as_="h2", size="4", weight="medium"),
                 rx.spacer(),
                 rx.cond(
                     row["since"] != "",
-                    rx.text("Gäller sedan " + row["since"], size="2", color=rx.color("gray", 10)),
+                    muted("Gäller sedan " + row["since"], size="2", shade=10),
                 ),
                 align="center",
                 wrap="wrap",
@@ -62,7 +62,7 @@ def _link_card(row) -> rx.Component:
             ),
             rx.cond(
                 row["url"] != "",
-                rx.vstack(
+                column(
                     rx.el.label("Anmälningslänk", html_for=input_id, class_name="kb-label"),
                     rx.flex(
                         rx.box(
@@ -96,17 +96,17 @@ def _link_card(row) -> rx.Component:
                         width="100%",
                     ),
                     spacing="1",
-                    width="100%",
                 ),
                 rx.hstack(
-                    rx.text("Enheten har ingen aktiv länk.", color=rx.color("gray", 11)),
+                    muted(
+                        "Enheten har ingen aktiv länk.",
+                    ),
                     _rotate_dialog(row),
                     align="center",
                     spacing="3",
                 ),
             ),
             spacing="3",
-            width="100%",
         ),
         size="3",
         width="100%",
@@ -116,7 +116,7 @@ def _link_card(row) -> rx.Component:
 def report_links_page() -> rx.Component:
     return page_frame(
         "Anmälningslänkar",
-        lambda: rx.vstack(
+        lambda: column(
             lead_text(
                 "Personalen anmäler kränkande behandling via enhetens länk, utan inloggning. "
                 "Dela länken internt, till exempel på intranätet eller i personalrummet. "
@@ -126,10 +126,16 @@ def report_links_page() -> rx.Component:
             callout_when(S.notice, icon="check", color_scheme="green", width="100%"),
             rx.cond(
                 S.rows.length() > 0,
-                rx.vstack(rx.foreach(S.rows, _link_card), spacing="3", width="100%"),
-                rx.card(rx.text("Du ansvarar inte för några enheter.", color=rx.color("gray", 11))),
+                column(
+                    rx.foreach(S.rows, _link_card),
+                    spacing="3",
+                ),
+                rx.card(
+                    muted(
+                        "Du ansvarar inte för några enheter.",
+                    )
+                ),
             ),
             spacing="4",
-            width="100%",
         ),
     )

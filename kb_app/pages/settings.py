@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kb_app.components.blocks import lead_text, saved_notice, section_card
+from kb_app.components.blocks import column, lead_text, muted, saved_notice, section_card
 from kb_app.components.layout import page_frame
 from kb_app.domain.deadlines import SECOND_REMINDER_DAYS
 from kb_app.services.admin.org_settings import (
@@ -48,7 +48,10 @@ def _limit_field(name: str, label: str, help_text: str) -> rx.Component:
                     size="3",
                     width="6rem",
                 ),
-                rx.text("arbetsdagar", size="2", color=rx.color("gray", 11)),
+                muted(
+                    "arbetsdagar",
+                    size="2",
+                ),
                 align="center",
                 spacing="2",
             ),
@@ -74,7 +77,7 @@ def _limit_field(name: str, label: str, help_text: str) -> rx.Component:
 def _settings_content() -> rx.Component:
     steps = [f for f in FIELDS if f[0] != "escalate_after_days"]
     escalate = [f for f in FIELDS if f[0] == "escalate_after_days"]
-    return rx.vstack(
+    return column(
         lead_text(
             "Skollagen kräver att kränkande behandling utreds skyndsamt. Här bestämmer "
             "huvudmannen hur många arbetsdagar varje steg får ta. Arbetsdagar räknas utan "
@@ -83,18 +86,17 @@ def _settings_content() -> rx.Component:
         ),
         saved_notice(SettingsState.saved_message),
         rx.el.form(
-            rx.vstack(
+            column(
                 section_card(
                     "Tidsgränser per steg", *[_limit_field(*f) for f in steps], spacing="1"
                 ),
                 section_card(
                     "Påminnelser och eskalering",
-                    rx.text(
+                    muted(
                         "Den som ansvarar för ärendet får en påminnelse när ett steg är "
                         f"försenat och en till efter {SECOND_REMINDER_DAYS} arbetsdagar. "
                         "Huvudmannen underrättas när steget har varit försenat så här länge:",
                         size="2",
-                        color=rx.color("gray", 11),
                     ),
                     *[_limit_field(*f) for f in escalate],
                     spacing="1",
@@ -118,22 +120,19 @@ def _settings_content() -> rx.Component:
                     wrap="wrap",
                 ),
                 spacing="4",
-                width="100%",
             ),
             key=SettingsState.form_key,
             on_submit=SettingsState.save,
             no_validate=True,
             width="100%",
         ),
-        rx.text(
+        muted(
             "Vill du ha en daglig sammanfattning i stället för en påminnelse per ärende? ",
             rx.link("Ändra under Mitt konto", href="/mitt-konto"),
             ".",
             size="2",
-            color=rx.color("gray", 11),
         ),
         spacing="4",
-        width="100%",
         max_width="52rem",
     )
 
@@ -143,7 +142,7 @@ def settings_page() -> rx.Component:
 
 
 def _account_content() -> rx.Component:
-    return rx.vstack(
+    return column(
         section_card(
             "Uppgifter",
             rx.data_list.root(
@@ -162,13 +161,12 @@ def _account_content() -> rx.Component:
         ),
         section_card(
             "Påminnelser via e-post",
-            rx.text(
+            muted(
                 "När ett steg i ett av dina ärenden är försenat skickar Värna en påminnelse "
                 "per ärende. Du kan i stället få en sammanfattning en gång per arbetsdag "
                 "(från klockan 07) med dina försenade ärenden. Påminnelserna syns ändå i "
                 "ärendets händelselogg.",
                 size="2",
-                color=rx.color("gray", 11),
             ),
             rx.el.label(
                 rx.hstack(
@@ -192,7 +190,6 @@ def _account_content() -> rx.Component:
             ),
         ),
         spacing="4",
-        width="100%",
         max_width="44rem",
     )
 

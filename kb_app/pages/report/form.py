@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kb_app.components.blocks import error_notice
-from kb_app.components.layout import loading_view, public_frame
+from kb_app.components.blocks import column, error_notice, muted
 from kb_app.domain import report as rules
 from kb_app.domain.vocab import PLACES, REPORTER_ROLES
 from kb_app.pages.report.choices import grounds_group, guardians_group, kinds_group
 from kb_app.pages.report.inputs import S, area_field, section, select_field, text_field, two_columns
 from kb_app.pages.report.persons import add_button, involved_row, subjected_row
-from kb_app.pages.report.receipt import link_invalid, receipt
+from kb_app.pages.report.receipt import public_page, receipt
 
 WIDTH = "46rem"
 
 
 def intro() -> rx.Component:
-    return rx.vstack(
+    return column(
         rx.text("Anmälan till rektor och huvudman", size="2", color=rx.color("teal", 11)),
         rx.heading("Anmäl kränkande behandling", as_="h1", size="7", weight="bold"),
         rx.hstack(
@@ -26,25 +25,23 @@ def intro() -> rx.Component:
             align="center",
             spacing="2",
         ),
-        rx.text(
+        muted(
             "När ett barn eller en elev upplever sig kränkt i verksamheten ska du anmäla det "
             "till rektor, som anmäler vidare till huvudmannen (skollagen 6 kap. 10 §). "
             "Anmälan går direkt till båda. Det tar ett par minuter.",
             size="3",
-            color=rx.color("gray", 11),
         ),
-        rx.text(
+        muted(
             "Fält markerade med * måste fyllas i. Uppgifterna omfattas av sekretess.",
             size="2",
-            color=rx.color("gray", 10),
+            shade=10,
         ),
         spacing="2",
-        width="100%",
     )
 
 
 def report_form() -> rx.Component:
-    return rx.vstack(
+    return column(
         intro(),
         rx.el.datalist(
             rx.foreach(S.class_options, lambda c: rx.el.option(value=c)), id="kb-classes"
@@ -127,11 +124,11 @@ def report_form() -> rx.Component:
             "Vilka var inblandade?",
             rx.cond(
                 S.involved.length() == 0,
-                rx.text(
+                muted(
                     "Inga inblandade tillagda. Lägg till dem du känner till: barn, elever, "
                     "personal, okända eller personer utifrån.",
                     size="2",
-                    color=rx.color("gray", 10),
+                    shade=10,
                 ),
             ),
             rx.foreach(S.involved, involved_row),
@@ -170,10 +167,10 @@ def report_form() -> rx.Component:
                 type="button",
                 width=rx.breakpoints(initial="100%", sm="auto"),
             ),
-            rx.text(
+            muted(
                 "Anmälan går till rektor och huvudman.",
                 size="2",
-                color=rx.color("gray", 10),
+                shade=10,
             ),
             spacing="3",
             align="center",
@@ -181,19 +178,9 @@ def report_form() -> rx.Component:
             width="100%",
         ),
         spacing="5",
-        width="100%",
         padding_bottom="3rem",
     )
 
 
 def report_page() -> rx.Component:
-    return public_frame(
-        rx.match(
-            S.status,
-            ("form", report_form()),
-            ("receipt", receipt()),
-            ("invalid", link_invalid()),
-            loading_view(),
-        ),
-        max_width=WIDTH,
-    )
+    return public_page(S.status, WIDTH, ("form", report_form()), ("receipt", receipt()))

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import reflex as rx
 
-from kb_app.components.blocks import section_card
+from kb_app.components.blocks import column, muted, section_card
 from kb_app.components.fields import field, invalid_attrs, native_select
 from kb_app.state.report import ReportState, field_id
 
@@ -22,9 +22,9 @@ def err(key: str):
 # ---------------------------------------------------------------- controls
 
 
-def text_input(fid, has_error, value, on_change, *, attrs: dict | None = None, **props):
-    """A text input that turns red and points at its error when it has one."""
-    return rx.input(
+def _control(make, fid, has_error, value, on_change, *, attrs: dict | None = None, **props):
+    """A control that turns red and points at its error when it has one."""
+    return make(
         id=fid,
         value=value,
         on_change=on_change,
@@ -36,19 +36,12 @@ def text_input(fid, has_error, value, on_change, *, attrs: dict | None = None, *
     )
 
 
-def text_area(fid, has_error, value, on_change, **props):
-    """A text area, likewise."""
-    return rx.text_area(
-        id=fid,
-        value=value,
-        on_change=on_change,
-        size="3",
-        width="100%",
-        resize="vertical",
-        color_scheme=rx.cond(has_error, "red", "teal"),
-        custom_attrs=invalid_attrs(has_error, fid),
-        **props,
-    )
+def text_input(*args, **props) -> rx.Component:
+    return _control(rx.input, *args, **props)
+
+
+def text_area(*args, **props) -> rx.Component:
+    return _control(rx.text_area, *args, resize="vertical", **props)
 
 
 def select_input(fid, has_error, value, on_change, options, placeholder):
@@ -97,7 +90,7 @@ def text_field(
 
 
 def _counted(control: rx.Component, value, max_length: int) -> rx.Component:
-    return rx.vstack(
+    return column(
         control,
         rx.text(
             value.length().to_string() + f" av högst {max_length:,} tecken".replace(",", "\u00a0"),
@@ -106,7 +99,6 @@ def _counted(control: rx.Component, value, max_length: int) -> rx.Component:
             width="100%",
         ),
         spacing="1",
-        width="100%",
     )
 
 
@@ -152,7 +144,12 @@ def select_field(
 def section(title: str, *children, intro: str | None = None) -> rx.Component:
     return section_card(
         title,
-        rx.text(intro, size="2", color=rx.color("gray", 11)) if intro else rx.fragment(),
+        muted(
+            intro,
+            size="2",
+        )
+        if intro
+        else rx.fragment(),
         *children,
         spacing="4",
         weight="medium",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app.components.blocks import column
 from kb_app.components.fields import field
 from kb_app.domain import report as rules
 from kb_app.domain.vocab import GRADE_LABELS, GRADES, PARTY_KINDS
@@ -28,39 +29,17 @@ def _row_field(which: str, row, i, key: str, label_text: str, control, required:
 
 
 def _row_input(
-    which: str,
-    row,
-    i,
-    key: str,
-    label_text: str,
-    *,
-    required: bool = False,
-    attrs: dict | None = None,
-    **props,
-) -> rx.Component:
-    return _row_field(
-        which,
-        row,
-        i,
-        key,
-        label_text,
-        lambda *a: text_input(*a, attrs=attrs, **props),
-        required,
-    )
+    which: str, row, i, key: str, label_text: str, *, required=False, attrs=None, **props
+):
+    control = lambda *a: text_input(*a, attrs=attrs, **props)  # noqa: E731
+    return _row_field(which, row, i, key, label_text, control, required)
 
 
 def _row_select(
     which: str, row, i, key: str, label_text: str, options, placeholder, required=False
-) -> rx.Component:
-    return _row_field(
-        which,
-        row,
-        i,
-        key,
-        label_text,
-        lambda *a: select_input(*a, options, placeholder),
-        required,
-    )
+):
+    control = lambda *a: select_input(*a, options, placeholder)  # noqa: E731
+    return _row_field(which, row, i, key, label_text, control, required)
 
 
 def _remove_button(which: str, i, noun: str) -> rx.Component:
@@ -90,7 +69,7 @@ def subjected_row(row, i) -> rx.Component:
     return _row_frame(
         "Utsatt " + (i + 1).to_string(),
         rx.cond(S.subjected.length() > 1, _remove_button("subjected", i, "utsatt")),
-        rx.vstack(
+        column(
             _row_input(
                 "subjected",
                 row,
@@ -117,7 +96,6 @@ def subjected_row(row, i) -> rx.Component:
                 ),
             ),
             spacing="3",
-            width="100%",
         ),
     )
 
@@ -126,7 +104,7 @@ def involved_row(row, i) -> rx.Component:
     return _row_frame(
         "Inblandad " + (i + 1).to_string(),
         _remove_button("involved", i, "inblandad"),
-        rx.vstack(
+        column(
             _row_select(
                 "involved", row, i, "kind", "Vem är det?", PARTY_KINDS, "Välj …", required=True
             ),
@@ -152,7 +130,6 @@ def involved_row(row, i) -> rx.Component:
                 ),
             ),
             spacing="3",
-            width="100%",
         ),
     )
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kb_app.components.blocks import copy_link_button, message_card
+from kb_app.components.blocks import column, copy_link_button, message_card, muted
+from kb_app.components.layout import loading_view, public_frame
 from kb_app.pages.report.inputs import S, done_heading, public_card
 
 
@@ -18,7 +19,10 @@ def receipt() -> rx.Component:
             )
         ),
         rx.box(
-            rx.text("Ärendenummer", size="2", color=rx.color("gray", 11)),
+            muted(
+                "Ärendenummer",
+                size="2",
+            ),
             rx.text(
                 S.reference,
                 size="7",
@@ -66,7 +70,7 @@ def receipt() -> rx.Component:
         ),
         rx.cond(
             S.supplement_link != "",
-            rx.vstack(
+            column(
                 rx.text(
                     "Länk för komplettering",
                     id="kb-supplement-label",
@@ -86,7 +90,6 @@ def receipt() -> rx.Component:
                     type="button",
                 ),
                 spacing="2",
-                width="100%",
             ),
         ),
         rx.divider(),
@@ -106,19 +109,26 @@ def link_invalid(title: str = "Länken gäller inte längre") -> rx.Component:
     return message_card(
         "link-2-off",
         rx.heading(title, as_="h1", size="6", align="center"),
-        rx.text(
+        muted(
             "Länken har bytts ut eller finns inte. Fråga din rektor eller förskolechef "
             "efter den aktuella länken.",
             align="center",
-            color=rx.color("gray", 11),
         ),
-        rx.text(
+        muted(
             "Är det bråttom? Berätta direkt för rektor vad som har hänt.",
             align="center",
             size="2",
-            color=rx.color("gray", 10),
+            shade=10,
         ),
         icon_size=32,
         padding_y="1rem",
         card_props={"size": rx.breakpoints(initial="3", sm="4"), "width": "100%"},
+    )
+
+
+def public_page(status, max_width: str, *cases) -> rx.Component:
+    """A public page by its status: the cases, "invalid" (the link), or loading."""
+    return public_frame(
+        rx.match(status, *cases, ("invalid", link_invalid()), loading_view()),
+        max_width=max_width,
     )

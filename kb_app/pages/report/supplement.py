@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app.components.blocks import muted
 from kb_app.components.fields import field
-from kb_app.components.layout import loading_view, public_frame
 from kb_app.domain import report as rules
 from kb_app.pages.report.inputs import done_heading, public_card, text_area
-from kb_app.pages.report.receipt import link_invalid
+from kb_app.pages.report.receipt import public_page
 from kb_app.state.report import SupplementState
 
 T = SupplementState
@@ -19,11 +19,10 @@ def supplement_form() -> rx.Component:
     return public_card(
         rx.heading("Komplettera din anmälan", as_="h1", size="6"),
         rx.text("Ärende ", rx.text.strong(T.reference), size="3"),
-        rx.text(
+        muted(
             "Det du skriver här läggs till i ärendet och går till den som ansvarar för det. "
             "Du kan inte se eller ändra det du skrev tidigare.",
             size="2",
-            color=rx.color("gray", 11),
         ),
         field(
             text_area(
@@ -70,13 +69,4 @@ def supplement_done() -> rx.Component:
 
 
 def supplement_page() -> rx.Component:
-    return public_frame(
-        rx.match(
-            T.status,
-            ("form", supplement_form()),
-            ("done", supplement_done()),
-            ("invalid", link_invalid()),
-            loading_view(),
-        ),
-        max_width="40rem",
-    )
+    return public_page(T.status, "40rem", ("form", supplement_form()), ("done", supplement_done()))

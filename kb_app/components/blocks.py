@@ -94,11 +94,13 @@ def table_card(
     )
 
 
+def action_button(icon: str, *children, icon_size: int = 16, **props) -> rx.Component:
+    """A button with an icon before its text."""
+    return rx.button(rx.icon(icon, size=icon_size), *children, **props)
+
+
 def copy_link_button(value, text: str, **props) -> rx.Component:
     """Copies a link to the clipboard and says so in a toast."""
-    return rx.button(
-        rx.icon("copy", size=16),
-        text,
-        on_click=[rx.set_clipboard(value), rx.toast("Länken är kopierad.")],
-        **props,
+    return action_button(
+        "copy", text, on_click=[rx.set_clipboard(value), rx.toast("Länken är kopierad.")], **props
     )

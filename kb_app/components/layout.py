@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import reflex as rx
 
-from kb_app.components.blocks import callout_when, column, message_card, muted
+from kb_app.components.blocks import action_button, callout_when, column, message_card, muted
 from kb_app.components.native_form import native_form
 from kb_app.state.base import AppState
 
@@ -52,8 +52,8 @@ def nav() -> rx.Component:
 
 def logout_form() -> rx.Component:
     return native_form(
-        rx.button(
-            rx.icon("log-out", size=16),
+        action_button(
+            "log-out",
             "Logga ut",
             type="submit",
             variant="soft",
@@ -118,9 +118,7 @@ def loading_view() -> rx.Component:
     return rx.center(
         rx.hstack(
             rx.spinner(size="3"),
-            muted(
-                "Laddar …",
-            ),
+            muted("Laddar …"),
         ),
         padding_y="4rem",
         width="100%",

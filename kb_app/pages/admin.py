@@ -27,7 +27,6 @@ def admin_page() -> rx.Component:
                 AdminState.units,
                 ["name", "kind", "classes", "pupils"],
             ),
-            spacing="4",
         ),
     )
 

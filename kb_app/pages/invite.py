@@ -40,7 +40,6 @@ def set_password_page() -> rx.Component:
                         _password("password", "Nytt lösenord"),
                         _password("password2", "Upprepa lösenordet"),
                         rx.button("Spara lösenordet", type="submit", size="3", width="100%"),
-                        spacing="4",
                     ),
                     action="/auth/set-password",
                     method="post",

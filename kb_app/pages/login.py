@@ -49,7 +49,6 @@ def login_page() -> rx.Component:
                         size="1",
                         shade=10,
                     ),
-                    spacing="4",
                 ),
                 action="/auth/login",
                 method="post",

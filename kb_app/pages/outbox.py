@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from kb_app.components.blocks import (
+    action_button,
     callout_when,
     column,
     lead_text,
@@ -68,22 +69,24 @@ def _row(row) -> rx.Component:
         ),
         rx.table.cell(
             rx.flex(
-                rx.button(
-                    rx.icon("mail-open", size=14),
+                action_button(
+                    "mail-open",
                     "Visa",
                     variant="soft",
                     color_scheme="gray",
                     size="1",
                     on_click=OutboxState.show(row["id"]),
+                    icon_size=14,
                 ),
                 rx.cond(
                     row["can_retry"] != "",
-                    rx.button(
-                        rx.icon("send", size=14),
+                    action_button(
+                        "send",
                         "Försök igen nu",
                         variant="soft",
                         size="1",
                         on_click=OutboxState.retry(row["id"]),
+                        icon_size=14,
                     ),
                 ),
                 gap="0.5rem",
@@ -102,9 +105,7 @@ def _table() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.icon("inbox", size=28, color=rx.color("gray", 9)),
-                muted(
-                    "Inga meddelanden här.",
-                ),
+                muted("Inga meddelanden här."),
                 align="center",
                 padding_y="2rem",
             )
@@ -174,12 +175,13 @@ def _content() -> rx.Component:
         rx.flex(
             *[_filter_button(key, label) for key, label in FILTERS.items()],
             rx.spacer(),
-            rx.button(
-                rx.icon("refresh-cw", size=14),
+            action_button(
+                "refresh-cw",
                 "Uppdatera",
                 variant="ghost",
                 size="2",
                 on_click=OutboxState.refresh,
+                icon_size=14,
             ),
             gap="0.5rem",
             wrap="wrap",
@@ -189,7 +191,6 @@ def _content() -> rx.Component:
         _table(),
         rx.text("De 100 senaste meddelandena visas.", class_name="kb-hint"),
         _dialog(),
-        spacing="4",
     )
 
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kb_app.components.blocks import callout_when, column, copy_link_button, lead_text, muted
+from kb_app.components.blocks import (
+    action_button,
+    callout_when,
+    column,
+    copy_link_button,
+    lead_text,
+    muted,
+)
 from kb_app.components.layout import page_frame
 from kb_app.state.report_links import ReportLinksState as S
 
@@ -12,8 +19,8 @@ from kb_app.state.report_links import ReportLinksState as S
 def _rotate_dialog(row) -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
-            rx.button(
-                rx.icon("refresh-cw", size=16),
+            action_button(
+                "refresh-cw",
                 rx.cond(row["url"] != "", "Byt länk", "Skapa länk"),
                 variant="soft",
                 color_scheme="gray",
@@ -98,9 +105,7 @@ def _link_card(row) -> rx.Component:
                     spacing="1",
                 ),
                 rx.hstack(
-                    muted(
-                        "Enheten har ingen aktiv länk.",
-                    ),
+                    muted("Enheten har ingen aktiv länk."),
                     _rotate_dialog(row),
                     align="center",
                     spacing="3",
@@ -130,12 +135,7 @@ def report_links_page() -> rx.Component:
                     rx.foreach(S.rows, _link_card),
                     spacing="3",
                 ),
-                rx.card(
-                    muted(
-                        "Du ansvarar inte för några enheter.",
-                    )
-                ),
+                rx.card(muted("Du ansvarar inte för några enheter.")),
             ),
-            spacing="4",
         ),
     )

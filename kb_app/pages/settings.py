@@ -119,7 +119,6 @@ def _settings_content() -> rx.Component:
                     align="center",
                     wrap="wrap",
                 ),
-                spacing="4",
             ),
             key=SettingsState.form_key,
             on_submit=SettingsState.save,
@@ -132,7 +131,6 @@ def _settings_content() -> rx.Component:
             ".",
             size="2",
         ),
-        spacing="4",
         max_width="52rem",
     )
 
@@ -189,7 +187,6 @@ def _account_content() -> rx.Component:
                 class_name="kb-hint",
             ),
         ),
-        spacing="4",
         max_width="44rem",
     )
 

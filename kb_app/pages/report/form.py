@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kb_app.components.blocks import column, error_notice, muted
+from kb_app.components.blocks import action_button, column, error_notice, muted
 from kb_app.domain import report as rules
 from kb_app.domain.vocab import PLACES, REPORTER_ROLES
 from kb_app.pages.report.choices import grounds_group, guardians_group, kinds_group
@@ -158,14 +158,15 @@ def report_form() -> rx.Component:
         ),
         error_notice(S.form_error, width="100%"),
         rx.flex(
-            rx.button(
-                rx.icon("send", size=18),
+            action_button(
+                "send",
                 "Skicka anmälan",
                 on_click=S.submit,
                 loading=S.submitting,
                 size="3",
                 type="button",
                 width=rx.breakpoints(initial="100%", sm="auto"),
+                icon_size=18,
             ),
             muted(
                 "Anmälan går till rektor och huvudman.",

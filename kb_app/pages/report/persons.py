@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kb_app.components.blocks import column
+from kb_app.components.blocks import action_button, column
 from kb_app.components.fields import field
 from kb_app.domain import report as rules
 from kb_app.domain.vocab import GRADE_LABELS, GRADES, PARTY_KINDS
@@ -43,8 +43,8 @@ def _row_select(
 
 
 def _remove_button(which: str, i, noun: str) -> rx.Component:
-    return rx.button(
-        rx.icon("x", size=14),
+    return action_button(
+        "x",
         "Ta bort",
         on_click=S.remove_row(which, i),
         variant="ghost",
@@ -52,6 +52,7 @@ def _remove_button(which: str, i, noun: str) -> rx.Component:
         size="2",
         type="button",
         aria_label="Ta bort " + noun + " " + (i + 1).to_string(),
+        icon_size=14,
     )
 
 
@@ -135,8 +136,8 @@ def involved_row(row, i) -> rx.Component:
 
 
 def add_button(text: str, which: str, show=True) -> rx.Component:
-    button = rx.button(
-        rx.icon("plus", size=16),
+    button = action_button(
+        "plus",
         text,
         on_click=S.add_row(which),
         variant="soft",

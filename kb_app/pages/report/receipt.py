@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kb_app.components.blocks import column, copy_link_button, message_card, muted
+from kb_app.components.blocks import action_button, column, copy_link_button, message_card, muted
 from kb_app.components.layout import loading_view, public_frame
 from kb_app.pages.report.inputs import S, done_heading, public_card
 
@@ -93,8 +93,8 @@ def receipt() -> rx.Component:
             ),
         ),
         rx.divider(),
-        rx.button(
-            rx.icon("file-plus", size=16),
+        action_button(
+            "file-plus",
             "Gör en ny anmälan",
             on_click=S.new_report,
             variant="outline",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kb_app.components.blocks import muted
+from kb_app.components.blocks import action_button, muted
 from kb_app.components.fields import field
 from kb_app.domain import report as rules
 from kb_app.pages.report.inputs import done_heading, public_card, text_area
@@ -39,13 +39,14 @@ def supplement_form() -> rx.Component:
             has_error=has_error,
             required=True,
         ),
-        rx.button(
-            rx.icon("send", size=18),
+        action_button(
+            "send",
             "Skicka komplettering",
             on_click=T.submit,
             loading=T.submitting,
             size="3",
             type="button",
+            icon_size=18,
         ),
     )
 

@@ -11,6 +11,17 @@ from kb_app.components.native_form import native_form
 from kb_app.state.base import AppState
 
 MAX_WIDTH = "1200px"
+SIGNED_IN_PADDING = ["1rem", "1.5rem"]
+
+
+def _centred(max_width, padding_x, padding_y: str) -> dict:
+    """The props of a column centred on the page."""
+    return {
+        "max_width": max_width,
+        "margin_x": "auto",
+        "padding_x": padding_x,
+        "padding_y": padding_y,
+    }
 
 
 def brand() -> rx.Component:
@@ -102,10 +113,7 @@ def header() -> rx.Component:
             align="center",
             gap="1.5rem",
             wrap="wrap",
-            max_width=MAX_WIDTH,
-            margin_x="auto",
-            padding_x=["1rem", "1.5rem"],
-            padding_y="0.75rem",
+            **_centred(MAX_WIDTH, SIGNED_IN_PADDING, "0.75rem"),
         ),
         border_bottom=f"1px solid {rx.color('gray', 5)}",
         background=rx.color("gray", 1),
@@ -170,10 +178,7 @@ def page_frame(title: str, content: Callable[[], rx.Component]) -> rx.Component:
                     align="stretch",
                 ),
             ),
-            max_width=MAX_WIDTH,
-            margin_x="auto",
-            padding_x=["1rem", "1.5rem"],
-            padding_y="1.5rem",
+            **_centred(MAX_WIDTH, SIGNED_IN_PADDING, "1.5rem"),
         ),
         min_height="100vh",
         background=rx.color("gray", 2),
@@ -186,20 +191,14 @@ def public_frame(*children: rx.Component, max_width: str = "40rem") -> rx.Compon
         rx.box(
             rx.flex(
                 brand(),
-                max_width=max_width,
-                margin_x="auto",
-                padding_x="1rem",
-                padding_y="0.75rem",
+                **_centred(max_width, "1rem", "0.75rem"),
             ),
             border_bottom=f"1px solid {rx.color('gray', 5)}",
             background=rx.color("gray", 1),
         ),
         rx.box(
             *children,
-            max_width=max_width,
-            margin_x="auto",
-            padding_x="1rem",
-            padding_y="1.5rem",
+            **_centred(max_width, "1rem", "1.5rem"),
         ),
         min_height="100vh",
         background=rx.color("gray", 2),

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kb_app.components.blocks import action_button, column, error_notice, muted
+from kb_app.components.blocks import column, error_notice, muted
 from kb_app.domain import report as rules
 from kb_app.domain.vocab import PLACES, REPORTER_ROLES
 from kb_app.pages.report.choices import grounds_group, guardians_group, kinds_group
-from kb_app.pages.report.inputs import S, area_field, section, select_field, text_field, two_columns
+from kb_app.pages.report.inputs import (
+    S,
+    area_field,
+    section,
+    select_field,
+    send_button,
+    text_field,
+    two_columns,
+)
 from kb_app.pages.report.persons import add_button, involved_row, subjected_row
 from kb_app.pages.report.receipt import public_page, receipt
 
@@ -158,15 +166,11 @@ def report_form() -> rx.Component:
         ),
         error_notice(S.form_error, width="100%"),
         rx.flex(
-            action_button(
-                "send",
+            send_button(
                 "Skicka anmälan",
-                on_click=S.submit,
-                loading=S.submitting,
-                size="3",
-                type="button",
+                S.submit,
+                S.submitting,
                 width=rx.breakpoints(initial="100%", sm="auto"),
-                icon_size=18,
             ),
             muted(
                 "Anmälan går till rektor och huvudman.",

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import reflex as rx
 
-from kb_app.components.blocks import column, muted, section_card
+from kb_app.components.blocks import action_button, column, muted, section_card
 from kb_app.components.fields import field, invalid_attrs, native_select
 from kb_app.state.report import ReportState, field_id
 
@@ -180,4 +180,18 @@ def done_heading(title) -> rx.Component:
         rx.heading(title, as_="h1", size="6"),
         align="center",
         spacing="3",
+    )
+
+
+def send_button(text: str, on_click, submitting, **props) -> rx.Component:
+    """The button that sends a public form (a click, not a form submit)."""
+    return action_button(
+        "send",
+        text,
+        on_click=on_click,
+        loading=submitting,
+        size="3",
+        type="button",
+        icon_size=18,
+        **props,
     )

@@ -42,6 +42,33 @@ def _row_select(
     return _row_field(which, row, i, key, label_text, control, required)
 
 
+def _name_input(which: str, row, i, label_text: str, required=False) -> rx.Component:
+    return _row_input(
+        which,
+        row,
+        i,
+        "name",
+        label_text,
+        required=required,
+        max_length=rules.NAME_MAX,
+        auto_complete="off",
+    )
+
+
+def _class_input(which: str, row, i, label_text: str) -> rx.Component:
+    """A class, with the unit's classes offered (the datalist "kb-classes")."""
+    return _row_input(
+        which,
+        row,
+        i,
+        "class_name",
+        label_text,
+        max_length=rules.CLASS_MAX,
+        auto_complete="off",
+        attrs={"list": "kb-classes"},
+    )
+
+
 def _remove_button(which: str, i, noun: str) -> rx.Component:
     return action_button(
         "x",
@@ -71,27 +98,9 @@ def subjected_row(row, i) -> rx.Component:
         "Utsatt " + (i + 1).to_string(),
         rx.cond(S.subjected.length() > 1, _remove_button("subjected", i, "utsatt")),
         column(
-            _row_input(
-                "subjected",
-                row,
-                i,
-                "name",
-                "Namn",
-                required=True,
-                max_length=rules.NAME_MAX,
-                auto_complete="off",
-            ),
+            _name_input("subjected", row, i, "Namn", required=True),
             two_columns(
-                _row_input(
-                    "subjected",
-                    row,
-                    i,
-                    "class_name",
-                    "Klass eller avdelning",
-                    max_length=rules.CLASS_MAX,
-                    auto_complete="off",
-                    attrs={"list": "kb-classes"},
-                ),
+                _class_input("subjected", row, i, "Klass eller avdelning"),
                 _row_select(
                     "subjected", row, i, "grade", "Årskurs", GRADE_OPTIONS, "Vet inte / ingen"
                 ),
@@ -110,25 +119,8 @@ def involved_row(row, i) -> rx.Component:
                 "involved", row, i, "kind", "Vem är det?", PARTY_KINDS, "Välj …", required=True
             ),
             two_columns(
-                _row_input(
-                    "involved",
-                    row,
-                    i,
-                    "name",
-                    "Namn, om du vet",
-                    max_length=rules.NAME_MAX,
-                    auto_complete="off",
-                ),
-                _row_input(
-                    "involved",
-                    row,
-                    i,
-                    "class_name",
-                    "Klass, om du vet",
-                    max_length=rules.CLASS_MAX,
-                    auto_complete="off",
-                    attrs={"list": "kb-classes"},
-                ),
+                _name_input("involved", row, i, "Namn, om du vet"),
+                _class_input("involved", row, i, "Klass, om du vet"),
             ),
             spacing="3",
         ),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kb_app.components.blocks import action_button, muted
+from kb_app.components.blocks import muted
 from kb_app.components.fields import field
 from kb_app.domain import report as rules
-from kb_app.pages.report.inputs import done_heading, public_card, text_area
+from kb_app.pages.report.inputs import done_heading, public_card, send_button, text_area
 from kb_app.pages.report.receipt import public_page
 from kb_app.state.report import SupplementState
 
@@ -39,15 +39,7 @@ def supplement_form() -> rx.Component:
             has_error=has_error,
             required=True,
         ),
-        action_button(
-            "send",
-            "Skicka komplettering",
-            on_click=T.submit,
-            loading=T.submitting,
-            size="3",
-            type="button",
-            icon_size=18,
-        ),
+        send_button("Skicka komplettering", T.submit, T.submitting),
     )
 
 

@@ -30,15 +30,19 @@ def _row_field(which: str, row, i, key: str, label_text: str, control, required:
 
 def _row_input(
     which: str, row, i, key: str, label_text: str, *, required=False, attrs=None, **props
-):
-    control = lambda *a: text_input(*a, attrs=attrs, **props)  # noqa: E731
+) -> rx.Component:
+    def control(*args):
+        return text_input(*args, attrs=attrs, **props)
+
     return _row_field(which, row, i, key, label_text, control, required)
 
 
 def _row_select(
     which: str, row, i, key: str, label_text: str, options, placeholder, required=False
-):
-    control = lambda *a: select_input(*a, options, placeholder)  # noqa: E731
+) -> rx.Component:
+    def control(*args):
+        return select_input(*args, options, placeholder)
+
     return _row_field(which, row, i, key, label_text, control, required)
 
 

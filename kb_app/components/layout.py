@@ -27,7 +27,7 @@ def _centred(max_width, padding_x, padding_y: str) -> dict:
 def brand() -> rx.Component:
     return rx.hstack(
         rx.icon("shield-check", size=22, color=rx.color("teal", 9)),
-        muted("Värna", weight="bold", size="5", shade=12),
+        rx.text("Värna", weight="bold", size="5", color=rx.color("gray", 12)),
         align="center",
         spacing="2",
     )
@@ -124,10 +124,7 @@ def header() -> rx.Component:
 
 def loading_view() -> rx.Component:
     return rx.center(
-        rx.hstack(
-            rx.spinner(size="3"),
-            muted("Laddar …"),
-        ),
+        rx.hstack(rx.spinner(size="3"), muted("Laddar …")),
         padding_y="4rem",
         width="100%",
     )

@@ -6,10 +6,22 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from kb_app.components.blocks import action_button, callout_when, column, message_card, muted
 from kb_app.components.native_form import native_form
 from kb_app.state.base import AppState
 
 MAX_WIDTH = "1200px"
+SIGNED_IN_PADDING = ["1rem", "1.5rem"]
+
+
+def _centred(max_width, padding_x, padding_y: str) -> dict:
+    """The props of a column centred on the page."""
+    return {
+        "max_width": max_width,
+        "margin_x": "auto",
+        "padding_x": padding_x,
+        "padding_y": padding_y,
+    }
 
 
 def brand() -> rx.Component:
@@ -51,8 +63,8 @@ def nav() -> rx.Component:
 
 def logout_form() -> rx.Component:
     return native_form(
-        rx.button(
-            rx.icon("log-out", size=16),
+        action_button(
+            "log-out",
             "Logga ut",
             type="submit",
             variant="soft",
@@ -75,7 +87,7 @@ def header() -> rx.Component:
                 rx.hstack(
                     rx.vstack(
                         rx.text(AppState.user_name, size="2", weight="medium"),
-                        rx.text(AppState.user_role_label, size="1", color=rx.color("gray", 10)),
+                        muted(AppState.user_role_label, size="1", shade=10),
                         spacing="0",
                         align="end",
                         display=["none", "none", "flex"],
@@ -101,10 +113,7 @@ def header() -> rx.Component:
             align="center",
             gap="1.5rem",
             wrap="wrap",
-            max_width=MAX_WIDTH,
-            margin_x="auto",
-            padding_x=["1rem", "1.5rem"],
-            padding_y="0.75rem",
+            **_centred(MAX_WIDTH, SIGNED_IN_PADDING, "0.75rem"),
         ),
         border_bottom=f"1px solid {rx.color('gray', 5)}",
         background=rx.color("gray", 1),
@@ -115,7 +124,7 @@ def header() -> rx.Component:
 
 def loading_view() -> rx.Component:
     return rx.center(
-        rx.hstack(rx.spinner(size="3"), rx.text("Laddar …", color=rx.color("gray", 11))),
+        rx.hstack(rx.spinner(size="3"), muted("Laddar …")),
         padding_y="4rem",
         width="100%",
     )
@@ -123,26 +132,20 @@ def loading_view() -> rx.Component:
 
 def forbidden_view() -> rx.Component:
     return rx.center(
-        rx.card(
-            rx.vstack(
-                rx.icon("lock", size=28, color=rx.color("gray", 10)),
-                rx.heading("Du saknar behörighet", size="5"),
-                rx.cond(
-                    AppState.forbidden_message != "",
-                    rx.text(AppState.forbidden_message, color=rx.color("gray", 11), align="center"),
-                    rx.text(
-                        "Sidan finns inte eller så saknar du behörighet att se den. "
-                        "Kontakta din administratör om du behöver åtkomst.",
-                        color=rx.color("gray", 11),
-                        align="center",
-                    ),
+        message_card(
+            "lock",
+            rx.heading("Du saknar behörighet", size="5"),
+            rx.cond(
+                AppState.forbidden_message != "",
+                muted(AppState.forbidden_message, align="center"),
+                muted(
+                    "Sidan finns inte eller så saknar du behörighet att se den. "
+                    "Kontakta din administratör om du behöver åtkomst.",
+                    align="center",
                 ),
-                rx.link("Till startsidan", href="/"),
-                align="center",
-                spacing="3",
             ),
-            max_width="28rem",
-            size="3",
+            rx.link("Till startsidan", href="/"),
+            card_props={"max_width": "28rem", "size": "3"},
         ),
         padding_y="4rem",
         width="100%",
@@ -150,9 +153,8 @@ def forbidden_view() -> rx.Component:
 
 
 def error_callout() -> rx.Component:
-    return rx.cond(
-        AppState.error_message != "",
-        rx.callout(AppState.error_message, icon="triangle-alert", color_scheme="red", width="100%"),
+    return callout_when(
+        AppState.error_message, icon="triangle-alert", color_scheme="red", width="100%"
     )
 
 
@@ -165,19 +167,15 @@ def page_frame(title: str, content: Callable[[], rx.Component]) -> rx.Component:
                 AppState.page_status,
                 ("loading", loading_view()),
                 ("forbidden", forbidden_view()),
-                rx.vstack(
+                column(
                     *([rx.heading(title, size="6", weight="bold")] if title else []),
                     error_callout(),
                     content(),
                     spacing="5",
-                    width="100%",
                     align="stretch",
                 ),
             ),
-            max_width=MAX_WIDTH,
-            margin_x="auto",
-            padding_x=["1rem", "1.5rem"],
-            padding_y="1.5rem",
+            **_centred(MAX_WIDTH, SIGNED_IN_PADDING, "1.5rem"),
         ),
         min_height="100vh",
         background=rx.color("gray", 2),
@@ -190,20 +188,14 @@ def public_frame(*children: rx.Component, max_width: str = "40rem") -> rx.Compon
         rx.box(
             rx.flex(
                 brand(),
-                max_width=max_width,
-                margin_x="auto",
-                padding_x="1rem",
-                padding_y="0.75rem",
+                **_centred(max_width, "1rem", "0.75rem"),
             ),
             border_bottom=f"1px solid {rx.color('gray', 5)}",
             background=rx.color("gray", 1),
         ),
         rx.box(
             *children,
-            max_width=max_width,
-            margin_x="auto",
-            padding_x="1rem",
-            padding_y="1.5rem",
+            **_centred(max_width, "1rem", "1.5rem"),
         ),
         min_height="100vh",
         background=rx.color("gray", 2),

@@ -10,6 +10,8 @@ from __future__ import annotations
 import reflex as rx
 from reflex_components_core.el.elements.base import BaseHTML
 
+from kb_app.components.blocks import column
+
 
 class NativeForm(BaseHTML):
     tag = "form"
@@ -19,3 +21,12 @@ class NativeForm(BaseHTML):
 
 
 native_form = NativeForm.create
+
+
+def native_input(id_: str, label: str, **input_props) -> rx.Component:
+    """A labelled input posted under its id (``name`` = ``id``)."""
+    return column(
+        rx.el.label(label, html_for=id_, class_name="kb-label"),
+        rx.input(id=id_, name=id_, size="3", width="100%", **input_props),
+        spacing="1",
+    )

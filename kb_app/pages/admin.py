@@ -2,31 +2,19 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kb_app.components.layout import loading_view, page_frame
+from kb_app.components.blocks import column, message_card, muted, table_card
+from kb_app.components.layout import loading_view, page_frame, public_frame
 from kb_app.state.admin import AdminState
 
 
 def _table(headers: list[str], rows, keys: list[str]) -> rx.Component:
-    return rx.card(
-        rx.box(
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
-                rx.table.body(
-                    rx.foreach(rows, lambda r: rx.table.row(*[rx.table.cell(r[k]) for k in keys]))
-                ),
-                variant="surface",
-                width="100%",
-            ),
-            overflow_x="auto",
-        ),
-        padding="0",
-    )
+    return table_card(headers, rows, lambda r: rx.table.row(*[rx.table.cell(r[k]) for k in keys]))
 
 
 def admin_page() -> rx.Component:
     return page_frame(
         "Administration",
-        lambda: rx.vstack(
+        lambda: column(
             rx.heading("Användare", size="4"),
             _table(
                 ["Namn", "E-post", "Roller", "Status"],
@@ -39,8 +27,6 @@ def admin_page() -> rx.Component:
                 AdminState.units,
                 ["name", "kind", "classes", "pupils"],
             ),
-            spacing="4",
-            width="100%",
         ),
     )
 
@@ -50,23 +36,16 @@ def start_page() -> rx.Component:
 
 
 def not_found_page() -> rx.Component:
-    from kb_app.components.layout import public_frame
-
     return public_frame(
-        rx.card(
-            rx.vstack(
-                rx.icon("search-x", size=28, color=rx.color("gray", 10)),
-                rx.heading("Sidan finns inte", size="5"),
-                rx.text(
-                    "Adressen kan vara felskriven, eller så har sidan flyttats.",
-                    color=rx.color("gray", 11),
-                    align="center",
-                ),
-                rx.link("Till startsidan", href="/"),
+        message_card(
+            "search-x",
+            rx.heading("Sidan finns inte", size="5"),
+            muted(
+                "Adressen kan vara felskriven, eller så har sidan flyttats.",
                 align="center",
-                spacing="3",
             ),
-            size="3",
+            rx.link("Till startsidan", href="/"),
+            card_props={"size": "3"},
         ),
         max_width="28rem",
     )

@@ -4,27 +4,21 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app.components.blocks import column, error_notice, muted
 from kb_app.components.layout import public_frame
-from kb_app.components.native_form import native_form
+from kb_app.components.native_form import native_form, native_input
 from kb_app.state.invite import SetPasswordState as S
 
 
 def _password(id_: str, label: str) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=id_, class_name="kb-label"),
-        rx.input(
-            id=id_,
-            name=id_,
-            type="password",
-            auto_complete="new-password",
-            required=True,
-            min_length=8,
-            max_length=128,
-            size="3",
-            width="100%",
-        ),
-        spacing="1",
-        width="100%",
+    return native_input(
+        id_,
+        label,
+        type="password",
+        auto_complete="new-password",
+        required=True,
+        min_length=8,
+        max_length=128,
     )
 
 
@@ -34,39 +28,30 @@ def set_password_page() -> rx.Component:
             rx.cond(
                 S.link_valid,
                 native_form(
-                    rx.vstack(
+                    column(
                         rx.heading("Välj ditt lösenord", size="6"),
-                        rx.text(
+                        muted(
                             "Du har bjudits in till Värna. Välj ett lösenord med minst 8 tecken; "
                             "sedan loggar du in med din e-postadress.",
                             size="2",
-                            color=rx.color("gray", 11),
                         ),
-                        rx.cond(
-                            S.set_error != "",
-                            rx.callout(
-                                S.set_error, icon="circle-alert", color_scheme="red", role="alert"
-                            ),
-                        ),
+                        error_notice(S.set_error),
                         rx.el.input(type="hidden", name="token", value=S.token_value),
                         _password("password", "Nytt lösenord"),
                         _password("password2", "Upprepa lösenordet"),
                         rx.button("Spara lösenordet", type="submit", size="3", width="100%"),
-                        spacing="4",
-                        width="100%",
                     ),
                     action="/auth/set-password",
                     method="post",
                 ),
                 rx.vstack(
                     rx.heading("Länken fungerar inte", size="6"),
-                    rx.text(
+                    muted(
                         rx.cond(
                             S.set_error != "",
                             S.set_error,
                             "Länken är ogiltig, redan använd eller har gått ut. Be den som bjöd in dig om en ny.",
                         ),
-                        color=rx.color("gray", 11),
                     ),
                     rx.link("Till inloggningen", href="/logga-in"),
                     spacing="3",

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app.components.blocks import (
+    action_button,
+    callout_when,
+    column,
+    lead_text,
+    muted,
+    saved_notice,
+    table_card,
+)
 from kb_app.components.layout import page_frame
 from kb_app.services.mail.outbox_admin import FILTERS
 from kb_app.state.outbox import OutboxState
@@ -32,13 +41,13 @@ def _row(row) -> rx.Component:
         rx.table.cell(
             rx.vstack(
                 rx.text(row["subject"], weight="medium", size="2"),
-                rx.text(
+                muted(
                     "Till ",
                     row["to"],
                     " · skapat ",
                     row["created"],
                     size="1",
-                    color=rx.color("gray", 10),
+                    shade=10,
                     overflow_wrap="anywhere",
                 ),
                 spacing="1",
@@ -48,8 +57,8 @@ def _row(row) -> rx.Component:
         rx.table.cell(
             rx.vstack(
                 rx.badge(row["status_label"], color_scheme=row["status_color"], variant="soft"),
-                rx.text(row["when"], size="1", color=rx.color("gray", 10), white_space="nowrap"),
-                rx.text("Försök: ", row["attempts"], size="1", color=rx.color("gray", 10)),
+                muted(row["when"], size="1", shade=10, white_space="nowrap"),
+                muted("Försök: ", row["attempts"], size="1", shade=10),
                 spacing="1",
             ),
             min_width="9rem",
@@ -60,22 +69,24 @@ def _row(row) -> rx.Component:
         ),
         rx.table.cell(
             rx.flex(
-                rx.button(
-                    rx.icon("mail-open", size=14),
+                action_button(
+                    "mail-open",
                     "Visa",
                     variant="soft",
                     color_scheme="gray",
                     size="1",
                     on_click=OutboxState.show(row["id"]),
+                    icon_size=14,
                 ),
                 rx.cond(
                     row["can_retry"] != "",
-                    rx.button(
-                        rx.icon("send", size=14),
+                    action_button(
+                        "send",
                         "Försök igen nu",
                         variant="soft",
                         size="1",
                         on_click=OutboxState.retry(row["id"]),
+                        icon_size=14,
                     ),
                 ),
                 gap="0.5rem",
@@ -90,30 +101,11 @@ def _row(row) -> rx.Component:
 def _table() -> rx.Component:
     return rx.cond(
         OutboxState.rows.length() > 0,
-        rx.card(
-            rx.box(
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            *[
-                                rx.table.column_header_cell(h)
-                                for h in ["Meddelande", "Status", "Senaste fel", ""]
-                            ]
-                        )
-                    ),
-                    rx.table.body(rx.foreach(OutboxState.rows, _row)),
-                    variant="surface",
-                    size="2",
-                    width="100%",
-                ),
-                overflow_x="auto",
-            ),
-            padding="0",
-        ),
+        table_card(["Meddelande", "Status", "Senaste fel", ""], OutboxState.rows, _row, size="2"),
         rx.card(
             rx.vstack(
                 rx.icon("inbox", size=28, color=rx.color("gray", 9)),
-                rx.text("Inga meddelanden här.", color=rx.color("gray", 11)),
+                muted("Inga meddelanden här."),
                 align="center",
                 padding_y="2rem",
             )
@@ -127,7 +119,7 @@ def _dialog() -> rx.Component:
             rx.dialog.title(OutboxState.open_subject),
             rx.dialog.description(
                 rx.text("Till: ", OutboxState.open_to, size="2"),
-                rx.text(OutboxState.open_message_id, size="1", color=rx.color("gray", 10)),
+                muted(OutboxState.open_message_id, size="1", shade=10),
             ),
             rx.box(
                 rx.text(OutboxState.open_body, white_space="pre-wrap", size="2"),
@@ -151,14 +143,13 @@ def _dialog() -> rx.Component:
 
 
 def _content() -> rx.Component:
-    return rx.vstack(
-        rx.text(
+    return column(
+        lead_text(
             "E-post från Värna läggs först i en utkorg och skickas sedan i bakgrunden. "
             "Tillfälliga fel försöks igen automatiskt; meddelanden som servern vägrar "
             "visas som misslyckade. E-posten innehåller aldrig personuppgifter, bara "
             "ärendenummer och länkar.",
-            color=rx.color("gray", 11),
-            max_width="52rem",
+            "52rem",
         ),
         rx.cond(
             ~OutboxState.smtp_configured,
@@ -171,34 +162,26 @@ def _content() -> rx.Component:
             ),
         ),
         rx.cond(
-            OutboxState.notice != "",
-            rx.cond(
-                OutboxState.notice_ok,
-                rx.callout(
-                    OutboxState.notice,
-                    icon="circle-check",
-                    color_scheme="green",
-                    role="status",
-                    width="100%",
-                ),
-                rx.callout(
-                    OutboxState.notice,
-                    icon="triangle-alert",
-                    color_scheme="amber",
-                    role="status",
-                    width="100%",
-                ),
+            OutboxState.notice_ok,
+            saved_notice(OutboxState.notice),
+            callout_when(
+                OutboxState.notice,
+                icon="triangle-alert",
+                color_scheme="amber",
+                role="status",
+                width="100%",
             ),
         ),
         rx.flex(
             *[_filter_button(key, label) for key, label in FILTERS.items()],
             rx.spacer(),
-            rx.button(
-                rx.icon("refresh-cw", size=14),
+            action_button(
+                "refresh-cw",
                 "Uppdatera",
                 variant="ghost",
                 size="2",
                 on_click=OutboxState.refresh,
+                icon_size=14,
             ),
             gap="0.5rem",
             wrap="wrap",
@@ -208,8 +191,6 @@ def _content() -> rx.Component:
         _table(),
         rx.text("De 100 senaste meddelandena visas.", class_name="kb-hint"),
         _dialog(),
-        spacing="4",
-        width="100%",
     )
 
 

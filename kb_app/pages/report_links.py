@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app.components.blocks import (
+    action_button,
+    callout_when,
+    column,
+    copy_link_button,
+    lead_text,
+    muted,
+)
 from kb_app.components.layout import page_frame
 from kb_app.state.report_links import ReportLinksState as S
 
@@ -11,8 +19,8 @@ from kb_app.state.report_links import ReportLinksState as S
 def _rotate_dialog(row) -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
-            rx.button(
-                rx.icon("refresh-cw", size=16),
+            action_button(
+                "refresh-cw",
                 rx.cond(row["url"] != "", "Byt länk", "Skapa länk"),
                 variant="soft",
                 color_scheme="gray",
@@ -46,13 +54,13 @@ def _rotate_dialog(row) -> rx.Component:
 def _link_card(row) -> rx.Component:
     input_id = "link-" + row["unit_id"]
     return rx.card(
-        rx.vstack(
+        column(
             rx.flex(
                 rx.heading(row["unit"], as_="h2", size="4", weight="medium"),
                 rx.spacer(),
                 rx.cond(
                     row["since"] != "",
-                    rx.text("Gäller sedan " + row["since"], size="2", color=rx.color("gray", 10)),
+                    muted("Gäller sedan " + row["since"], size="2", shade=10),
                 ),
                 align="center",
                 wrap="wrap",
@@ -61,7 +69,7 @@ def _link_card(row) -> rx.Component:
             ),
             rx.cond(
                 row["url"] != "",
-                rx.vstack(
+                column(
                     rx.el.label("Anmälningslänk", html_for=input_id, class_name="kb-label"),
                     rx.flex(
                         rx.box(
@@ -78,13 +86,9 @@ def _link_card(row) -> rx.Component:
                             width="100%",
                         ),
                         rx.hstack(
-                            rx.button(
-                                rx.icon("copy", size=16),
+                            copy_link_button(
+                                row["url"],
                                 "Kopiera",
-                                on_click=[
-                                    rx.set_clipboard(row["url"]),
-                                    rx.toast("Länken är kopierad."),
-                                ],
                                 size="3",
                                 aria_label="Kopiera länken för " + row["unit"],
                             ),
@@ -99,17 +103,15 @@ def _link_card(row) -> rx.Component:
                         width="100%",
                     ),
                     spacing="1",
-                    width="100%",
                 ),
                 rx.hstack(
-                    rx.text("Enheten har ingen aktiv länk.", color=rx.color("gray", 11)),
+                    muted("Enheten har ingen aktiv länk."),
                     _rotate_dialog(row),
                     align="center",
                     spacing="3",
                 ),
             ),
             spacing="3",
-            width="100%",
         ),
         size="3",
         width="100%",
@@ -119,24 +121,21 @@ def _link_card(row) -> rx.Component:
 def report_links_page() -> rx.Component:
     return page_frame(
         "Anmälningslänkar",
-        lambda: rx.vstack(
-            rx.text(
+        lambda: column(
+            lead_text(
                 "Personalen anmäler kränkande behandling via enhetens länk, utan inloggning. "
                 "Dela länken internt, till exempel på intranätet eller i personalrummet. "
                 "Den som har länken kan skicka in en anmälan men inte läsa några ärenden.",
-                color=rx.color("gray", 11),
-                max_width="50rem",
+                "50rem",
             ),
-            rx.cond(
-                S.notice != "",
-                rx.callout(S.notice, icon="check", color_scheme="green", width="100%"),
-            ),
+            callout_when(S.notice, icon="check", color_scheme="green", width="100%"),
             rx.cond(
                 S.rows.length() > 0,
-                rx.vstack(rx.foreach(S.rows, _link_card), spacing="3", width="100%"),
-                rx.card(rx.text("Du ansvarar inte för några enheter.", color=rx.color("gray", 11))),
+                column(
+                    rx.foreach(S.rows, _link_card),
+                    spacing="3",
+                ),
+                rx.card(muted("Du ansvarar inte för några enheter.")),
             ),
-            spacing="4",
-            width="100%",
         ),
     )

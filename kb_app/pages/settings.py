@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app.components.blocks import column, lead_text, muted, saved_notice, section_card
 from kb_app.components.layout import page_frame
 from kb_app.domain.deadlines import SECOND_REMINDER_DAYS
 from kb_app.services.admin.org_settings import (
@@ -47,7 +48,10 @@ def _limit_field(name: str, label: str, help_text: str) -> rx.Component:
                     size="3",
                     width="6rem",
                 ),
-                rx.text("arbetsdagar", size="2", color=rx.color("gray", 11)),
+                muted(
+                    "arbetsdagar",
+                    size="2",
+                ),
                 align="center",
                 spacing="2",
             ),
@@ -73,52 +77,29 @@ def _limit_field(name: str, label: str, help_text: str) -> rx.Component:
 def _settings_content() -> rx.Component:
     steps = [f for f in FIELDS if f[0] != "escalate_after_days"]
     escalate = [f for f in FIELDS if f[0] == "escalate_after_days"]
-    return rx.vstack(
-        rx.text(
+    return column(
+        lead_text(
             "Skollagen kräver att kränkande behandling utreds skyndsamt. Här bestämmer "
             "huvudmannen hur många arbetsdagar varje steg får ta. Arbetsdagar räknas utan "
             "helger och helgdagar (även julafton, midsommarafton och nyårsafton).",
-            color=rx.color("gray", 11),
-            max_width="48rem",
+            "48rem",
         ),
-        rx.cond(
-            SettingsState.saved_message != "",
-            rx.callout(
-                SettingsState.saved_message,
-                icon="circle-check",
-                color_scheme="green",
-                role="status",
-                width="100%",
-            ),
-        ),
+        saved_notice(SettingsState.saved_message),
         rx.el.form(
-            rx.vstack(
-                rx.card(
-                    rx.vstack(
-                        rx.heading("Tidsgränser per steg", size="4", as_="h2"),
-                        *[_limit_field(*f) for f in steps],
-                        spacing="1",
-                        width="100%",
-                    ),
-                    size="3",
-                    width="100%",
+            column(
+                section_card(
+                    "Tidsgränser per steg", *[_limit_field(*f) for f in steps], spacing="1"
                 ),
-                rx.card(
-                    rx.vstack(
-                        rx.heading("Påminnelser och eskalering", size="4", as_="h2"),
-                        rx.text(
-                            "Den som ansvarar för ärendet får en påminnelse när ett steg är "
-                            f"försenat och en till efter {SECOND_REMINDER_DAYS} arbetsdagar. "
-                            "Huvudmannen underrättas när steget har varit försenat så här länge:",
-                            size="2",
-                            color=rx.color("gray", 11),
-                        ),
-                        *[_limit_field(*f) for f in escalate],
-                        spacing="1",
-                        width="100%",
+                section_card(
+                    "Påminnelser och eskalering",
+                    muted(
+                        "Den som ansvarar för ärendet får en påminnelse när ett steg är "
+                        f"försenat och en till efter {SECOND_REMINDER_DAYS} arbetsdagar. "
+                        "Huvudmannen underrättas när steget har varit försenat så här länge:",
+                        size="2",
                     ),
-                    size="3",
-                    width="100%",
+                    *[_limit_field(*f) for f in escalate],
+                    spacing="1",
                 ),
                 rx.flex(
                     rx.button(
@@ -138,23 +119,18 @@ def _settings_content() -> rx.Component:
                     align="center",
                     wrap="wrap",
                 ),
-                spacing="4",
-                width="100%",
             ),
             key=SettingsState.form_key,
             on_submit=SettingsState.save,
             no_validate=True,
             width="100%",
         ),
-        rx.text(
+        muted(
             "Vill du ha en daglig sammanfattning i stället för en påminnelse per ärende? ",
             rx.link("Ändra under Mitt konto", href="/mitt-konto"),
             ".",
             size="2",
-            color=rx.color("gray", 11),
         ),
-        spacing="4",
-        width="100%",
         max_width="52rem",
     )
 
@@ -164,77 +140,53 @@ def settings_page() -> rx.Component:
 
 
 def _account_content() -> rx.Component:
-    return rx.vstack(
-        rx.card(
-            rx.vstack(
-                rx.heading("Uppgifter", size="4", as_="h2"),
-                rx.data_list.root(
-                    rx.data_list.item(
-                        rx.data_list.label("Namn"), rx.data_list.value(AccountState.account_name)
-                    ),
-                    rx.data_list.item(
-                        rx.data_list.label("E-postadress"),
-                        rx.data_list.value(AccountState.account_email),
-                    ),
-                    rx.data_list.item(
-                        rx.data_list.label("Roll"), rx.data_list.value(AccountState.user_role_label)
-                    ),
-                    orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
+    return column(
+        section_card(
+            "Uppgifter",
+            rx.data_list.root(
+                rx.data_list.item(
+                    rx.data_list.label("Namn"), rx.data_list.value(AccountState.account_name)
                 ),
-                spacing="3",
-                width="100%",
+                rx.data_list.item(
+                    rx.data_list.label("E-postadress"),
+                    rx.data_list.value(AccountState.account_email),
+                ),
+                rx.data_list.item(
+                    rx.data_list.label("Roll"), rx.data_list.value(AccountState.user_role_label)
+                ),
+                orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
             ),
-            size="3",
-            width="100%",
         ),
-        rx.card(
-            rx.vstack(
-                rx.heading("Påminnelser via e-post", size="4", as_="h2"),
-                rx.text(
-                    "När ett steg i ett av dina ärenden är försenat skickar Värna en påminnelse "
-                    "per ärende. Du kan i stället få en sammanfattning en gång per arbetsdag "
-                    "(från klockan 07) med dina försenade ärenden. Påminnelserna syns ändå i "
-                    "ärendets händelselogg.",
-                    size="2",
-                    color=rx.color("gray", 11),
-                ),
-                rx.el.label(
-                    rx.hstack(
-                        rx.switch(
-                            id="daily_digest",
-                            checked=AccountState.daily_digest,
-                            on_change=AccountState.set_daily_digest,
-                            size="3",
-                        ),
-                        rx.text("Daglig sammanfattning i stället för en påminnelse per ärende"),
-                        align="center",
-                        spacing="3",
-                    ),
-                    html_for="daily_digest",
-                ),
-                rx.cond(
-                    AccountState.saved_message != "",
-                    rx.callout(
-                        AccountState.saved_message,
-                        icon="circle-check",
-                        color_scheme="green",
-                        role="status",
-                        width="100%",
-                    ),
-                ),
-                rx.text(
-                    "E-postmeddelanden från Värna innehåller aldrig namn eller uppgifter om "
-                    "ärendet, bara ärendenummer och en länk.",
-                    class_name="kb-hint",
-                ),
-                spacing="3",
-                width="100%",
+        section_card(
+            "Påminnelser via e-post",
+            muted(
+                "När ett steg i ett av dina ärenden är försenat skickar Värna en påminnelse "
+                "per ärende. Du kan i stället få en sammanfattning en gång per arbetsdag "
+                "(från klockan 07) med dina försenade ärenden. Påminnelserna syns ändå i "
+                "ärendets händelselogg.",
+                size="2",
             ),
-            size="3",
-            width="100%",
+            rx.el.label(
+                rx.hstack(
+                    rx.switch(
+                        id="daily_digest",
+                        checked=AccountState.daily_digest,
+                        on_change=AccountState.set_daily_digest,
+                        size="3",
+                    ),
+                    rx.text("Daglig sammanfattning i stället för en påminnelse per ärende"),
+                    align="center",
+                    spacing="3",
+                ),
+                html_for="daily_digest",
+            ),
+            saved_notice(AccountState.saved_message),
+            rx.text(
+                "E-postmeddelanden från Värna innehåller aldrig namn eller uppgifter om "
+                "ärendet, bara ärendenummer och en länk.",
+                class_name="kb-hint",
+            ),
         ),
-        spacing="4",
-        width="100%",
         max_width="44rem",
     )
 

@@ -10,6 +10,7 @@ import pytest
 from kb_app.db import session_scope
 from kb_app.services.base import outbox
 from kb_app.services.mail import mailer, outbox_admin
+from tests.conftest import free_port
 from tests.support.helpers import actor_for
 from tests.support.world import (
     SmtpServer,
@@ -197,3 +198,34 @@ def test_a_row_claimed_by_a_sender_that_died_is_sent_after_its_lease(engine, smt
     assert admin_view == "sending"
     assert mailer.send_due(now=now + mailer.CLAIM_LEASE).sent == 1
     assert len(smtp_server.messages) == 1
+
+
+async def test_taking_over_the_lease_releases_a_dead_senders_claims(engine, monkeypatch, now):
+    """A scheduler killed right after claiming mail: the process that takes the
+    lease over sends that mail at once, not when the 15-minute claim lapses."""
+    import asyncio
+
+    from kb_app.services.mail import lease, scheduler
+
+    make_world(now)
+    queue(3, now)
+    queue(1, now, prefix="ui")
+    server = SmtpServer(free_port()).start()
+    point_smtp_at(monkeypatch, server.port)
+    try:
+        assert lease.acquire("dead-holder", now, scheduler.LEASE_TTL)
+        _, claimed = mailer._claim(now, None, "dead-holder")  # ... and then kill -9
+        assert len(claimed) == 4
+        later = now + scheduler.LEASE_TTL + timedelta(seconds=1)
+        runner = scheduler.JobRunner(holder="next-holder", clock=lambda: later)
+        assert await runner.renew()
+        summary = await asyncio.to_thread(mailer.send_due, now=later, sender="next-holder")
+        assert summary.sent == 4
+        assert len(server.message_ids()) == 4
+        # A sender that is not the dead holder keeps its claims.
+        queue(1, later, prefix="other")
+        _, mine = mailer._claim(later, None, "next-holder")
+        assert mailer.release_claims_of("dead-holder", now=later) == 0
+        assert [r.claim_token for r in outbox_rows() if r.id == mine[0].id][0]
+    finally:
+        server.stop()

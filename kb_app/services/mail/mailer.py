@@ -5,9 +5,11 @@ due rows with one conditional UPDATE (``claim_token`` set, ``next_attempt_at``
 moved forward as a lease), so two senders in different processes never deliver
 the same row at the same time: on PostgreSQL the second UPDATE waits for the
 first and then finds the rows no longer due; on SQLite writers are serialised.
-A sender that dies mid-send leaves its rows to be claimed again when the lease
-ends; the Message-ID stays the same, so a receiving server can recognise the
-(very unlikely) duplicate.
+A sender that dies mid-send leaves its rows to be claimed again when the claim
+lapses; a scheduler's claims carry its holder's tag, so the process that takes
+the scheduler lease over from a dead holder releases them at once
+(``release_claims_of``). The Message-ID stays the same, so a receiving server
+can recognise the (very unlikely) duplicate of a row sent just before a crash.
 
 Outcomes per row:
 - accepted by the server: ``sent_at`` set;
@@ -22,6 +24,7 @@ admins on "Utskick".
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import smtplib
 import ssl
@@ -83,8 +86,14 @@ def due_filter(now: datetime):
     )
 
 
-def _claim(now: datetime, ids: list[int] | None) -> tuple[str, list[Outbox]]:
+def _holder_tag(holder: str) -> str:
+    return hashlib.sha256(holder.encode()).hexdigest()[:16]
+
+
+def _claim(now: datetime, ids: list[int] | None, sender: str = "") -> tuple[str, list[Outbox]]:
     token = uuid.uuid4().hex
+    if sender:  # "<holder tag>.<random>": the claims of one sender can be found
+        token = f"{_holder_tag(sender)}.{token}"
     with session_scope() as s:
         stmt = (
             select(Outbox.id)
@@ -268,14 +277,34 @@ def _deliver(settings: Settings, token: str, rows: list[Outbox], now: datetime, 
     return True
 
 
-def send_due(*, now: datetime, ids: list[int] | None = None) -> SendSummary:
-    """Deliver the outbox rows that are due at ``now`` (only ``ids`` if given)."""
+def release_claims_of(holder: str, *, now: datetime) -> int:
+    """Give back the unsent rows a (dead) sender had claimed: due again at ``now``.
+    Called by the process that takes the scheduler lease over from ``holder``."""
+    with session_scope() as s:
+        result = s.execute(
+            update(Outbox)
+            .where(
+                Outbox.claim_token.like(f"{_holder_tag(holder)}.%"),
+                Outbox.sent_at.is_(None),
+                Outbox.failed_at.is_(None),
+            )
+            .values(claim_token=None, next_attempt_at=now)
+        )
+    if result.rowcount:
+        log.warning("outbox: %s rows claimed by a stopped sender released", result.rowcount)
+    return result.rowcount
+
+
+def send_due(*, now: datetime, ids: list[int] | None = None, sender: str = "") -> SendSummary:
+    """Deliver the outbox rows that are due at ``now`` (only ``ids`` if given).
+    ``sender``: the scheduler lease holder sending, so its claims can be released
+    if it dies."""
     settings = get_settings()
     if not settings.smtp_configured:
         return SendSummary(configured=False)
     summary = SendSummary()
     for _ in range(MAX_BATCHES):
-        token, rows = _claim(now, ids)
+        token, rows = _claim(now, ids, sender)
         if not rows:
             break
         if not _deliver(settings, token, rows, now, summary):

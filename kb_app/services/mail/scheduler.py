@@ -109,7 +109,12 @@ class JobRunner:
     async def renew(self) -> bool:
         now = self.clock()
         try:
+            before = None if self.leader else await asyncio.to_thread(lease.current)
             held = await asyncio.to_thread(lease.acquire, self.holder, now, self.lease_ttl)
+            if held and before is not None and before.holder != self.holder:
+                # Taken over from a holder that stopped renewing: what it had
+                # claimed and not sent is due again now, not when the claim lapses.
+                await asyncio.to_thread(mailer.release_claims_of, before.holder, now=now)
         except Exception:  # the database may be briefly away; try again next time
             log.exception("scheduler lease: could not reach the database")
             held = False
@@ -144,7 +149,7 @@ class JobRunner:
             return None
 
     async def outbox_job(self):
-        await self._job(JOB_OUTBOX, run_outbox)
+        await self._job(JOB_OUTBOX, lambda now: mailer.send_due(now=now, sender=self.holder))
 
     async def reminder_job(self):
         result = await self._job(JOB_REMINDERS, run_reminders)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kb_app.components.fields import (
+from kb_app.components.forms import (
     error_text,
     field,
     fieldset,

@@ -1,0 +1,131 @@
+"""/arenden/<id>/akt: the printable case file."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from kb_app.components.layout import page_frame
+from kb_app.pages.case.parts import GRAY, pdf_button
+from kb_app.pages.case.sections import promptness_table, timeline_item
+from kb_app.state.case import CaseState as S
+
+
+def _file_kv(label: str, value) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(label, width="14rem"),
+        rx.table.cell(rx.text(rx.cond(value != "", value, "–"), white_space="pre-wrap")),
+    )
+
+
+def _file_table(*rows) -> rx.Component:
+    return rx.table.root(rx.table.body(*rows), variant="ghost", size="1", width="100%")
+
+
+def case_file_content() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.link(
+                rx.hstack(rx.icon("arrow-left", size=14), rx.text("Till ärendet", size="2")),
+                href="/arenden/" + S.open_case_id,
+                color=GRAY,
+            ),
+            rx.spacer(),
+            rx.button(
+                rx.icon("printer", size=16),
+                "Skriv ut",
+                on_click=rx.call_script("window.print()"),
+                variant="soft",
+            ),
+            pdf_button("Ladda ner PDF"),
+            width="100%",
+            class_name="kb-noprint",
+            align="center",
+        ),
+        rx.card(
+            rx.vstack(
+                rx.heading("Ärendeakt " + S.head["reference"], size="7", as_="h1"),
+                rx.text(
+                    "Utskriven " + S.head["printed"] + " av " + S.head["printed_by"] + ". "
+                    "Omfattas av sekretess enligt offentlighets- och sekretesslagen 23 kap.",
+                    size="1",
+                    color=GRAY,
+                ),
+                rx.heading("Ärendet", size="4", as_="h2"),
+                _file_table(
+                    _file_kv("Enhet", S.head["unit"]),
+                    _file_kv("Klass / avdelning", S.head["class_name"]),
+                    _file_kv("Årskurs", S.head["grade"]),
+                    _file_kv("Anmält", S.head["reported"]),
+                    _file_kv("Steg", S.head["step"]),
+                    _file_kv("Ansvarig", S.head["responsible"]),
+                    _file_kv("Personal inblandad", rx.cond(S.flags["staff_involved"], "Ja", "Nej")),
+                    _file_kv("Slutsats", S.head["conclusion"]),
+                ),
+                rx.heading("Händelsen", size="4", as_="h2"),
+                _file_table(
+                    _file_kv("När", S.head["occurred"]),
+                    _file_kv("Var", S.head["place"]),
+                    _file_kv("Slag", S.head["kinds"]),
+                    _file_kv("Diskrimineringsgrund", S.head["grounds"]),
+                    _file_kv("Vad hände", S.head["description"]),
+                    _file_kv("Åtgärder direkt", S.head["immediate_actions"]),
+                    _file_kv("Vårdnadshavare informerade", S.head["guardians_informed"]),
+                    _file_kv("Vittnen", S.head["witnesses"]),
+                    _file_kv("Anmälare", S.head["reporter"]),
+                ),
+                rx.heading("Parter", size="4", as_="h2"),
+                _file_table(
+                    rx.foreach(
+                        S.parties,
+                        lambda p: rx.table.row(
+                            rx.table.row_header_cell(p["role"], width="14rem"),
+                            rx.table.cell(
+                                p["name"] + " (" + p["kind"] + ")",
+                                rx.cond(p["class_name"] != "", ", " + p["class_name"], ""),
+                            ),
+                        ),
+                    )
+                ),
+                rx.cond(
+                    S.measures.length() > 0,
+                    rx.vstack(
+                        rx.heading("Beslutade åtgärder", size="4", as_="h2"),
+                        _file_table(
+                            rx.foreach(
+                                S.measures,
+                                lambda m: rx.table.row(
+                                    rx.table.row_header_cell(m["level"], width="14rem"),
+                                    rx.table.cell(
+                                        m["description"]
+                                        + " (ansvarig "
+                                        + m["responsible"]
+                                        + ", senast "
+                                        + m["due"]
+                                        + ")"
+                                    ),
+                                ),
+                            )
+                        ),
+                        width="100%",
+                    ),
+                ),
+                rx.heading("Skyndsamhet", size="4", as_="h2"),
+                promptness_table(),
+                rx.heading("Tidslinje", size="4", as_="h2"),
+                rx.vstack(rx.foreach(S.timeline, timeline_item), spacing="2", width="100%"),
+                spacing="3",
+                width="100%",
+                align="stretch",
+            ),
+            size="4",
+            width="100%",
+            class_name="kb-document",
+        ),
+        spacing="4",
+        width="100%",
+        align="stretch",
+    )
+
+
+def case_file_page() -> rx.Component:
+    return page_frame("", case_file_content)

@@ -1,0 +1,130 @@
+"""The case page's header, facts bar and banners."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from kb_app.components.case_table import late_badge
+from kb_app.pages.case.parts import GRAY, kv, link_button, pdf_button
+from kb_app.state.case import CaseState as S
+
+
+def header() -> rx.Component:
+    return rx.flex(
+        rx.vstack(
+            rx.link(
+                rx.hstack(rx.icon("arrow-left", size=14), rx.text("Till listan", size="2")),
+                href="/",
+                color=GRAY,
+                class_name="kb-noprint",
+            ),
+            rx.hstack(
+                rx.heading(S.head["reference"], size="7", as_="h1"),
+                rx.badge(S.head["step"], color_scheme="teal", variant="soft", size="2"),
+                rx.cond(S.flags["late"], late_badge()),
+                align="center",
+                spacing="3",
+                wrap="wrap",
+            ),
+            rx.text(
+                S.head["unit"],
+                rx.cond(S.head["class_name"] != "", " · " + S.head["class_name"], ""),
+                rx.cond(S.head["grade"] != "", " · " + S.head["grade"], ""),
+                color=GRAY,
+                size="3",
+            ),
+            spacing="1",
+            align="start",
+        ),
+        rx.spacer(),
+        rx.cond(
+            S.flags["can_export"],
+            rx.hstack(
+                link_button(
+                    "Ärendeakt", "printer", "/arenden/" + S.open_case_id + "/akt", variant="soft"
+                ),
+                pdf_button("PDF", variant="soft"),
+                spacing="2",
+                class_name="kb-noprint",
+            ),
+        ),
+        spacing="3",
+        align="end",
+        wrap="wrap",
+        width="100%",
+    )
+
+
+def facts_bar() -> rx.Component:
+    return rx.card(
+        rx.grid(
+            kv(
+                "Nästa steg",
+                rx.cond(S.flags["closed"], "Inget, ärendet är avslutat", S.head["next_step"]),
+            ),
+            kv("Ansvarig", S.head["responsible"]),
+            kv(
+                "Frist för nästa steg",
+                S.head["due"],
+                rx.cond(S.flags["late"], late_badge()),
+            ),
+            kv("Anmält", S.head["reported"]),
+            columns=rx.breakpoints(initial="2", md="4"),
+            spacing="4",
+            width="100%",
+        ),
+        size="2",
+        width="100%",
+    )
+
+
+def staff_banner() -> rx.Component:
+    return rx.cond(
+        S.flags["staff_involved"],
+        rx.callout.root(
+            rx.callout.icon(rx.icon("user-round-x")),
+            rx.vstack(
+                rx.text("Personal är inblandad", weight="bold"),
+                rx.text(
+                    "Anmälan gäller en vuxen i verksamheten (skollagen 6 kap. 9 §). "
+                    "Huvudmannen ser ärendet och kan ta över ansvaret, till exempel om "
+                    "rektor själv är inblandad.",
+                    size="2",
+                ),
+                rx.cond(
+                    S.head["taken_over_by"] != "",
+                    rx.text(
+                        "Huvudmannen har tagit över ansvaret: " + S.head["taken_over_by"] + ".",
+                        size="2",
+                        weight="medium",
+                    ),
+                ),
+                rx.cond(
+                    S.flags["can_take_over"],
+                    rx.button(
+                        rx.icon("hand", size=16),
+                        "Ta över ärendet",
+                        on_click=S.take_over,
+                        color_scheme="amber",
+                        variant="solid",
+                        size="2",
+                        width="fit-content",
+                    ),
+                ),
+                spacing="2",
+                align="start",
+            ),
+            color_scheme="amber",
+            variant="surface",
+            width="100%",
+        ),
+    )
+
+
+def notice() -> rx.Component:
+    return rx.cond(
+        S.notice != "",
+        rx.callout(
+            S.notice, icon="circle-check", color_scheme="green", role="status", width="100%"
+        ),
+    )

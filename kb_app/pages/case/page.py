@@ -1,0 +1,63 @@
+"""/arenden/<id>: the case page."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from kb_app.components.layout import page_frame
+from kb_app.pages.case.delegation import delegation_section
+from kb_app.pages.case.header import facts_bar, header, notice, staff_banner
+from kb_app.pages.case.sections import (
+    closed_summary,
+    incident_section,
+    measures_section,
+    note_section,
+    parties_section,
+    promptness_section,
+    timeline_section,
+)
+from kb_app.pages.case.step_forms import next_step_card
+from kb_app.state.case import CaseState as S
+
+
+def case_content() -> rx.Component:
+    return rx.vstack(
+        header(),
+        notice(),
+        staff_banner(),
+        facts_bar(),
+        closed_summary(),
+        rx.flex(
+            rx.vstack(
+                next_step_card(),
+                incident_section(),
+                timeline_section(),
+                note_section(),
+                spacing="4",
+                flex="2",
+                min_width="0",
+                width="100%",
+            ),
+            rx.vstack(
+                parties_section(),
+                delegation_section(),
+                measures_section(),
+                rx.cond(~S.flags["closed"], promptness_section()),
+                spacing="4",
+                flex="1",
+                min_width="0",
+                width="100%",
+            ),
+            direction=rx.breakpoints(initial="column", md="row"),
+            spacing="4",
+            width="100%",
+            align="start",
+        ),
+        spacing="4",
+        width="100%",
+        align="stretch",
+    )
+
+
+def case_page() -> rx.Component:
+    return page_frame("", case_content)

@@ -1,0 +1,297 @@
+"""The content sections of the case page: incident, timeline, note, parties,
+promptness, measures."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from kb_app.pages.case.parts import GRAY, field, kv, radio, section, textarea
+from kb_app.state.case import CaseState as S
+
+
+def incident_section() -> rx.Component:
+    def para(label: str, value) -> rx.Component:
+        return rx.cond(
+            value != "",
+            rx.vstack(
+                rx.text(label, size="1", color=rx.color("gray", 10), weight="medium"),
+                rx.text(value, size="2", white_space="pre-wrap"),
+                spacing="1",
+                align="start",
+                width="100%",
+            ),
+        )
+
+    return section(
+        "Anmälan",
+        rx.grid(
+            kv("När", S.head["occurred"]),
+            kv("Var", S.head["place"]),
+            kv("Slag av kränkning", S.head["kinds"]),
+            kv(
+                "Diskrimineringsgrund",
+                rx.cond(S.head["grounds"] != "", S.head["grounds"], "Ingen angiven"),
+            ),
+            kv("Vårdnadshavare informerade", S.head["guardians_informed"]),
+            kv("Anmälare", S.head["reporter"]),
+            columns=rx.breakpoints(initial="1", sm="2"),
+            spacing="3",
+            width="100%",
+        ),
+        para("Vad hände", S.head["description"]),
+        para("Åtgärder som vidtogs direkt", S.head["immediate_actions"]),
+        para("Vittnen", S.head["witnesses"]),
+        para("Slutsats av utredningen", S.head["conclusion"]),
+        icon="file-text",
+    )
+
+
+def timeline_item(ev) -> rx.Component:
+    return rx.box(
+        rx.flex(
+            rx.text(ev["label"], weight="bold", size="2"),
+            rx.text(ev["when"], size="2", color=GRAY),
+            rx.text("·", size="2", color=rx.color("gray", 8)),
+            rx.text(ev["who"], size="2", color=GRAY),
+            spacing="2",
+            wrap="wrap",
+            align="baseline",
+        ),
+        rx.cond(
+            ev["details"] != "",
+            rx.text(ev["details"], size="2", white_space="pre-wrap", margin_top="0.15rem"),
+        ),
+        border_left=f"3px solid {rx.color('teal', 6)}",
+        padding_left="0.9rem",
+        padding_y="0.35rem",
+        class_name="kb-event",
+    )
+
+
+def timeline_section() -> rx.Component:
+    return section(
+        "Tidslinje",
+        rx.text("Varje steg med vem och när. Äldst först, senast nederst.", size="1", color=GRAY),
+        rx.vstack(
+            rx.foreach(S.timeline, timeline_item), spacing="2", width="100%", align="stretch"
+        ),
+        icon="history",
+        id="tidslinje",
+    )
+
+
+def note_section() -> rx.Component:
+    return rx.cond(
+        S.flags["can_comment"],
+        section(
+            "Kommentar eller komplettering",
+            rx.form(
+                rx.vstack(
+                    radio(
+                        "note_kind",
+                        [
+                            ("comment", "Intern kommentar"),
+                            ("supplement", "Komplettering (nya uppgifter)"),
+                        ],
+                        direction="row",
+                        default="comment",
+                    ),
+                    field("Text", textarea("text", rows=3), "text"),
+                    rx.button(
+                        rx.icon("message-square-plus", size=16),
+                        "Spara",
+                        type="submit",
+                        variant="soft",
+                        width="fit-content",
+                    ),
+                    spacing="3",
+                    width="100%",
+                    align="stretch",
+                ),
+                on_submit=S.submit_note,
+                key="n-" + S.form_key.to_string(),
+                width="100%",
+            ),
+            icon="message-square",
+            class_name="kb-noprint",
+        ),
+    )
+
+
+def parties_section() -> rx.Component:
+    return section(
+        "Parter",
+        rx.cond(
+            S.parties.length() > 0,
+            rx.vstack(
+                rx.foreach(
+                    S.parties,
+                    lambda p: rx.hstack(
+                        rx.badge(
+                            p["role"],
+                            color_scheme=rx.cond(p["role"] == "Utsatt", "teal", "gray"),
+                            variant="soft",
+                        ),
+                        rx.vstack(
+                            rx.text(p["name"], size="2", weight="medium"),
+                            rx.text(
+                                p["kind"],
+                                rx.cond(p["class_name"] != "", " · " + p["class_name"], ""),
+                                rx.cond(p["grade"] != "", " · " + p["grade"], ""),
+                                size="1",
+                                color=GRAY,
+                            ),
+                            spacing="0",
+                        ),
+                        align="start",
+                        spacing="2",
+                    ),
+                ),
+                spacing="2",
+            ),
+            rx.text("Inga parter angivna.", size="2", color=GRAY),
+        ),
+        icon="users",
+    )
+
+
+def status_badge(row) -> rx.Component:
+    return rx.badge(
+        row["status_label"],
+        color_scheme=rx.match(
+            row["status"], ("met", "green"), ("late", "red"), ("overdue", "red"), "gray"
+        ),
+        variant="soft",
+    )
+
+
+def promptness_section() -> rx.Component:
+    return section(
+        "Skyndsamhet",
+        rx.text("Varje steg, dess frist i arbetsdagar och om den hölls.", size="1", color=GRAY),
+        rx.cond(
+            S.promptness.length() > 0,
+            rx.vstack(
+                rx.foreach(
+                    S.promptness,
+                    lambda r: rx.flex(
+                        rx.vstack(
+                            rx.text(r["step"], size="2", weight="medium"),
+                            rx.text(
+                                "Frist " + r["limit"] + ", senast " + r["due"],
+                                rx.cond(r["done"] != "", ". Klart " + r["done"], ""),
+                                size="1",
+                                color=GRAY,
+                            ),
+                            spacing="0",
+                        ),
+                        rx.spacer(),
+                        status_badge(r),
+                        align="center",
+                        spacing="2",
+                        width="100%",
+                    ),
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            rx.text("Inga frister ännu.", size="2", color=GRAY),
+        ),
+        icon="timer",
+    )
+
+
+def closed_summary() -> rx.Component:
+    """A closed case: one page that shows every step, its time, its limit, met or not."""
+    return rx.cond(
+        S.flags["closed"],
+        rx.card(
+            rx.vstack(
+                rx.hstack(
+                    rx.icon("circle-check-big", size=20, color=rx.color("teal", 10)),
+                    rx.heading(
+                        "Ärendet är avslutat: sammanfattning av skyndsamhet", size="5", as_="h2"
+                    ),
+                    align="center",
+                    spacing="2",
+                ),
+                rx.text(
+                    "Avslutat " + S.head["closed_at"] + ". ",
+                    rx.cond(
+                        S.flags["all_met"],
+                        "Alla steg togs inom sina frister.",
+                        "Minst ett steg togs inte inom sin frist.",
+                    ),
+                    size="2",
+                ),
+                promptness_table(),
+                spacing="3",
+                width="100%",
+                align="stretch",
+            ),
+            size="3",
+            width="100%",
+        ),
+    )
+
+
+def promptness_table() -> rx.Component:
+    return rx.box(
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(h)
+                        for h in ["Steg", "Frist", "Senast", "Utfört", "Tid", "Bedömning"]
+                    ]
+                )
+            ),
+            rx.table.body(
+                rx.foreach(
+                    S.promptness,
+                    lambda r: rx.table.row(
+                        rx.table.row_header_cell(r["step"]),
+                        rx.table.cell(r["limit"]),
+                        rx.table.cell(r["due"]),
+                        rx.table.cell(rx.cond(r["done"] != "", r["done"], "–")),
+                        rx.table.cell(r["taken"]),
+                        rx.table.cell(status_badge(r)),
+                    ),
+                )
+            ),
+            variant="surface",
+            size="1",
+            width="100%",
+        ),
+        overflow_x="auto",
+        width="100%",
+    )
+
+
+def measures_section() -> rx.Component:
+    return rx.cond(
+        S.measures.length() > 0,
+        section(
+            "Beslutade åtgärder",
+            rx.vstack(
+                rx.foreach(
+                    S.measures,
+                    lambda m: rx.vstack(
+                        rx.text(m["description"], size="2", white_space="pre-wrap"),
+                        rx.text(
+                            m["level"]
+                            + " · ansvarig "
+                            + m["responsible"]
+                            + " · senast "
+                            + m["due"],
+                            size="1",
+                            color=GRAY,
+                        ),
+                        spacing="0",
+                    ),
+                ),
+                spacing="3",
+            ),
+            icon="list-checks",
+        ),
+    )

@@ -1,0 +1,374 @@
+"""The form of the next step."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from kb_app.domain.process import CONCLUSIONS, MEASURE_LEVELS, TALKS
+from kb_app.pages.case.delegation import delegate_forms
+from kb_app.pages.case.parts import (
+    GRAY,
+    checkbox,
+    date_input,
+    error_for,
+    field,
+    form_error,
+    radio,
+    submit,
+    textarea,
+)
+from kb_app.state.case import CaseState as S
+
+
+def receive_form() -> rx.Component:
+    return rx.vstack(
+        rx.text(
+            "Anmälan har inte markerats som mottagen. När du har läst den markerar du den som "
+            "mottagen; tidpunkten och ditt namn sparas i tidslinjen.",
+            size="2",
+        ),
+        form_error(),
+        rx.button(
+            rx.icon("inbox", size=18),
+            "Markera som mottagen",
+            on_click=S.receive,
+            size="4",
+            width=["100%", "auto"],
+        ),
+        spacing="3",
+        align="start",
+    )
+
+
+def start_form() -> rx.Component:
+    return rx.vstack(
+        rx.text(
+            "Utredningen ska påbörjas skyndsamt. Utred själv, eller delegera utredningen till "
+            "en annan person; den som utreder ser då bara det här ärendet.",
+            size="2",
+        ),
+        form_error(),
+        rx.button(
+            rx.icon("search", size=16),
+            "Jag utreder själv",
+            on_click=S.start_self,
+            size="3",
+            variant="soft",
+            width=["100%", "fit-content"],
+        ),
+        rx.divider(),
+        rx.heading("Delegera utredningen", size="3", as_="h3"),
+        delegate_forms("Välj en person i organisationen eller bjud in en ny."),
+        spacing="3",
+        width="100%",
+        align="stretch",
+    )
+
+
+def step_form(key, on_submit, *children: rx.Component) -> rx.Component:
+    """A step's form: its fields stacked, re-created (fresh inputs) when form_key moves."""
+    return rx.form(
+        rx.vstack(*children, spacing="4", width="100%", align="stretch"),
+        on_submit=on_submit,
+        key=key,
+        width="100%",
+    )
+
+
+def investigation_form() -> rx.Component:
+    return step_form(
+        "inv-" + S.form_key.to_string(),
+        S.submit_investigation,
+        form_error(),
+        rx.el.fieldset(
+            rx.el.legend("Samtal som har hållits", class_name="kb-label"),
+            rx.flex(
+                *[checkbox(f"talk_{code}", label) for code, label in TALKS],
+                direction=rx.breakpoints(initial="column", sm="row"),
+                spacing="4",
+                padding_top="0.4rem",
+            ),
+            error_for("talks"),
+            class_name="kb-fieldset",
+        ),
+        rx.flex(
+            field(
+                "Vårdnadshavare kontaktade (datum)",
+                date_input("guardians_contacted_on"),
+                "guardians_contacted_on",
+            ),
+            field(
+                "… eller varför de inte har kontaktats",
+                rx.input(
+                    id="guardians_not_contacted_reason",
+                    name="guardians_not_contacted_reason",
+                    max_length=1000,
+                    width="100%",
+                ),
+                "guardians_not_contacted_reason",
+            ),
+            direction=rx.breakpoints(initial="column", sm="row"),
+            spacing="4",
+            width="100%",
+        ),
+        field(
+            "Vad har utredningen kommit fram till?",
+            textarea("findings", rows=6),
+            "findings",
+            hint="Beskriv vad som framkommit i samtalen och vad som har hänt.",
+        ),
+        rx.el.fieldset(
+            rx.el.legend("Slutsats", class_name="kb-label"),
+            rx.box(radio("conclusion", CONCLUSIONS), padding_top="0.4rem"),
+            error_for("conclusion"),
+            class_name="kb-fieldset",
+        ),
+        submit("Spara utredningen"),
+    )
+
+
+def measure_row(row) -> rx.Component:
+    k = row["key"]
+    return rx.card(
+        rx.vstack(
+            rx.flex(
+                field(
+                    "Nivå",
+                    rx.select.root(
+                        rx.select.trigger(width="100%", id="m" + k + "_level"),
+                        rx.select.content(
+                            *[rx.select.item(label, value=code) for code, label in MEASURE_LEVELS]
+                        ),
+                        name="m" + k + "_level",
+                        default_value=row["level"],
+                    ),
+                    "m" + k + "_level",
+                ),
+                field(
+                    "Ansvarig",
+                    rx.input(
+                        id="m" + k + "_responsible",
+                        name="m" + k + "_responsible",
+                        default_value=row["responsible"],
+                        max_length=200,
+                        width="100%",
+                    ),
+                    "m" + k + "_responsible",
+                ),
+                field(
+                    "Senast",
+                    date_input("m" + k + "_due_on", row["due_on"]),
+                    "m" + k + "_due_on",
+                ),
+                direction=rx.breakpoints(initial="column", md="row"),
+                spacing="3",
+                width="100%",
+            ),
+            field(
+                "Åtgärd",
+                textarea("m" + k + "_description", rows=2, default=row["description"]),
+                "m" + k + "_description",
+            ),
+            rx.button(
+                rx.icon("trash-2", size=14),
+                "Ta bort",
+                type="button",
+                variant="ghost",
+                color_scheme="gray",
+                size="1",
+                on_click=S.remove_measure_row(k),
+                width="fit-content",
+            ),
+            spacing="2",
+            width="100%",
+            align="stretch",
+        ),
+        key=k + "-" + S.form_key.to_string(),
+        variant="surface",
+        width="100%",
+    )
+
+
+def measures_form(decide: bool) -> rx.Component:
+    intro = (
+        "Besluta om de åtgärder som skäligen kan krävas för att förhindra fortsatt "
+        "kränkande behandling, eller motivera att inga behövs."
+        if decide
+        else "Föreslå åtgärder. Rektor beslutar sedan om dem."
+    )
+    proposal = (
+        [
+            rx.cond(
+                S.proposal_by != "",
+                rx.callout(S.proposal_by + ". Förslaget är ifyllt nedan.", icon="info", size="1"),
+            )
+        ]
+        if decide
+        else []
+    )
+    return step_form(
+        ("d-" if decide else "p-") + S.form_key.to_string(),
+        S.submit_decision if decide else S.submit_proposal,
+        rx.text(intro, size="2"),
+        *proposal,
+        form_error(),
+        rx.el.label(
+            rx.flex(
+                rx.checkbox(
+                    checked=S.none_needed,
+                    on_change=S.set_none_needed,
+                    id="none_needed",
+                    name="none_needed",
+                ),
+                rx.text("Inga åtgärder behövs", size="2"),
+                spacing="2",
+                align="center",
+            ),
+            html_for="none_needed",
+        ),
+        rx.cond(
+            S.none_needed,
+            field(
+                "Motivering",
+                textarea("none_reason", rows=3, default=S.none_reason),
+                "none_reason",
+                hint="Förklara varför inga åtgärder behövs.",
+            ),
+            rx.vstack(
+                error_for("measures"),
+                rx.foreach(S.measure_rows, measure_row),
+                rx.button(
+                    rx.icon("plus", size=16),
+                    "Lägg till åtgärd",
+                    type="button",
+                    variant="soft",
+                    on_click=S.add_measure_row,
+                    width="fit-content",
+                ),
+                spacing="3",
+                width="100%",
+                align="stretch",
+            ),
+        ),
+        submit("Besluta åtgärder", "gavel") if decide else submit("Föreslå åtgärder", "send"),
+    )
+
+
+def follow_up_form() -> rx.Component:
+    return step_form(
+        "f-" + S.form_key.to_string(),
+        S.submit_follow_up,
+        form_error(),
+        field("Datum för uppföljningen", date_input("followed_up_on"), "followed_up_on"),
+        rx.el.fieldset(
+            rx.el.legend("Har kränkningarna upphört?", class_name="kb-label"),
+            rx.box(
+                radio("stopped", [("yes", "Ja"), ("no", "Nej, nya åtgärder behövs")]),
+                padding_top="0.4rem",
+            ),
+            error_for("stopped"),
+            class_name="kb-fieldset",
+        ),
+        field(
+            "Vad visade uppföljningen?",
+            textarea("notes", rows=4),
+            "notes",
+            hint="Om kränkningarna inte har upphört går ärendet tillbaka till beslut om nya åtgärder.",
+        ),
+        submit("Spara uppföljningen"),
+    )
+
+
+def close_form() -> rx.Component:
+    return step_form(
+        "c-" + S.form_key.to_string(),
+        S.submit_close,
+        rx.text(
+            "Alla steg är gjorda och uppföljningen visar att kränkningarna har upphört. "
+            "Ärendet kan avslutas.",
+            size="2",
+        ),
+        form_error(),
+        field("Sammanfattning", textarea("summary", rows=3), "summary"),
+        submit("Avsluta ärendet", "circle-check-big"),
+    )
+
+
+def reopen_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.text(
+                "Ett avslutat ärende kan återöppnas, till exempel om kränkningarna har börjat "
+                "igen. Utredningen kompletteras då och följs av nya steg.",
+                size="2",
+                color=GRAY,
+            ),
+            form_error(),
+            field("Skäl till att ärendet återöppnas", textarea("reason", rows=3), "reason"),
+            rx.button(
+                rx.icon("rotate-ccw", size=16),
+                "Återöppna ärendet",
+                type="submit",
+                variant="soft",
+                size="2",
+                width="fit-content",
+            ),
+            spacing="3",
+            width="100%",
+            align="stretch",
+        ),
+        on_submit=S.submit_reopen,
+        key="r-" + S.form_key.to_string(),
+        width="100%",
+    )
+
+
+def next_step_card() -> rx.Component:
+    title = rx.match(
+        S.form,
+        ("receive", "Ta emot anmälan"),
+        ("start", "Påbörja utredningen"),
+        ("investigate", "Registrera utredningen"),
+        ("propose", "Föreslå åtgärder"),
+        ("decide", "Besluta om åtgärder"),
+        ("follow_up", "Följ upp åtgärderna"),
+        ("close", "Avsluta ärendet"),
+        ("reopen", "Återöppna ärendet"),
+        "Nästa steg",
+    )
+    body = rx.match(
+        S.form,
+        ("receive", receive_form()),
+        ("start", start_form()),
+        ("investigate", investigation_form()),
+        ("propose", measures_form(False)),
+        ("decide", measures_form(True)),
+        ("follow_up", follow_up_form()),
+        ("close", close_form()),
+        ("reopen", reopen_form()),
+        rx.text(
+            rx.cond(
+                S.head["waiting_for"] != "",
+                "Väntar på: " + S.head["waiting_for"] + ".",
+                "Det finns inget steg för dig att göra i ärendet just nu.",
+            ),
+            size="2",
+            color=GRAY,
+        ),
+    )
+    return rx.cond(
+        S.flags["closed"] & (S.form == ""),
+        rx.fragment(),
+        rx.card(
+            rx.vstack(
+                rx.heading(title, size="5", as_="h2"),
+                body,
+                spacing="3",
+                width="100%",
+                align="stretch",
+            ),
+            size="3",
+            width="100%",
+            class_name="kb-noprint kb-next",
+        ),
+    )

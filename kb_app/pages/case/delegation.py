@@ -4,50 +4,51 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kb_app.pages.case.parts import GRAY, field, section, submit
+from kb_app.components import forms
+from kb_app.pages.case.parts import (
+    GRAY,
+    button,
+    case_form,
+    field,
+    listing,
+    section,
+    submit,
+    two_lines,
+)
 from kb_app.state.case import CaseState as S
 
 
 def delegate_forms(intro: str) -> rx.Component:
-    existing = rx.form(
-        rx.vstack(
-            field(
-                "Utredare",
-                rx.select.root(
-                    rx.select.trigger(placeholder="Välj person …", width="100%", id="investigator"),
-                    rx.select.content(
-                        rx.foreach(S.candidates, lambda c: rx.select.item(c["name"], value=c["id"]))
-                    ),
-                    name="investigator",
-                ),
+    existing = case_form(
+        "d-existing-",
+        S.delegate_existing,
+        field(
+            "Utredare",
+            forms.select(
                 "investigator",
+                rx.foreach(S.candidates, lambda c: rx.select.item(c["name"], value=c["id"])),
+                placeholder="Välj person …",
+                name="investigator",
             ),
-            submit("Delegera", "user-round-check"),
-            spacing="3",
-            align="start",
-            width="100%",
+            "investigator",
         ),
-        on_submit=S.delegate_existing,
-        key="d-existing-" + S.form_key.to_string(),
-        width="100%",
+        submit("Delegera", "user-round-check"),
+        spacing="3",
+        align="start",
     )
-    invite = rx.form(
-        rx.vstack(
-            field("Namn", rx.input(id="name", name="name", max_length=200, width="100%"), "name"),
-            field(
-                "E-postadress",
-                rx.input(id="email", name="email", type="email", max_length=254, width="100%"),
-                "email",
-                hint="Personen får ett e-postmeddelande med en länk för att välja lösenord.",
-            ),
-            submit("Bjud in och delegera", "send"),
-            spacing="3",
-            align="start",
-            width="100%",
+    invite = case_form(
+        "d-invite-",
+        S.delegate_invite,
+        field("Namn", rx.input(id="name", name="name", max_length=200, width="100%"), "name"),
+        field(
+            "E-postadress",
+            rx.input(id="email", name="email", type="email", max_length=254, width="100%"),
+            "email",
+            hint="Personen får ett e-postmeddelande med en länk för att välja lösenord.",
         ),
-        on_submit=S.delegate_invite,
-        key="d-invite-" + S.form_key.to_string(),
-        width="100%",
+        submit("Bjud in och delegera", "send"),
+        spacing="3",
+        align="start",
     )
     return rx.vstack(
         rx.text(intro, size="2", color=GRAY),
@@ -69,31 +70,20 @@ def delegate_forms(intro: str) -> rx.Component:
 def delegation_section() -> rx.Component:
     return section(
         "Utredare",
-        rx.cond(
-            S.delegations.length() > 0,
-            rx.vstack(
-                rx.foreach(
-                    S.delegations,
-                    lambda d: rx.vstack(
-                        rx.text(d["investigator"], size="2", weight="medium"),
-                        rx.text(
-                            "Delegerad " + d["since"],
-                            rx.cond(d["withdrawn"] != "", ", återkallad " + d["withdrawn"], ""),
-                            size="1",
-                            color=GRAY,
-                        ),
-                        spacing="0",
-                    ),
-                ),
-                spacing="2",
+        listing(
+            S.delegations,
+            lambda d: two_lines(
+                d["investigator"],
+                "Delegerad " + d["since"],
+                rx.cond(d["withdrawn"] != "", ", återkallad " + d["withdrawn"], ""),
             ),
-            rx.text("Utredningen är inte delegerad.", size="2", color=GRAY),
+            "Utredningen är inte delegerad.",
         ),
         rx.cond(
             S.flags["can_withdraw"],
-            rx.button(
-                rx.icon("user-round-minus", size=16),
+            button(
                 "Återkalla delegeringen",
+                "user-round-minus",
                 on_click=S.withdraw,
                 variant="soft",
                 color_scheme="red",
@@ -108,9 +98,9 @@ def delegation_section() -> rx.Component:
                 rx.cond(
                     S.delegate_open,
                     delegate_forms("Delegera utredningen till en annan person."),
-                    rx.button(
-                        rx.icon("user-round-plus", size=16),
+                    button(
                         "Delegera utredningen",
+                        "user-round-plus",
                         on_click=S.open_delegate,
                         variant="soft",
                         size="2",

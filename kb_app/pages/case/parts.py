@@ -4,51 +4,26 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app.components import forms
 from kb_app.state.case import CaseState as S
 
 GRAY = rx.color("gray", 11)
 
 
 def error_for(key) -> rx.Component:
-    return rx.cond(
-        S.errors.contains(key),
-        rx.text(S.errors[key], color=rx.color("red", 11), size="2", role="alert"),
+    return forms.error_for(S.errors, key)
+
+
+def field(label: str, control: rx.Component, key, *, hint: str = "") -> rx.Component:
+    """A labelled control of a case form, with the case's error for ``key``."""
+    return forms.field(
+        control, label_text=label, control_id=key, error=error_for(key), hint_text=hint or None
     )
 
 
-def field(label: str, control: rx.Component, key, *, html_for=None, hint: str = "") -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=html_for or key, class_name="kb-label"),
-        *([rx.text(hint, class_name="kb-hint")] if hint else []),
-        control,
-        error_for(key),
-        spacing="1",
-        width="100%",
-        align="stretch",
-    )
-
-
-def textarea(name: str, *, rows: int = 4, default=None, placeholder: str = "") -> rx.Component:
-    return rx.text_area(
-        id=name,
-        name=name,
-        rows=str(rows),
-        width="100%",
-        max_length=10000,
-        default_value=default if default is not None else "",
-        placeholder=placeholder,
-        resize="vertical",
-    )
-
-
-def date_input(name: str, default=None, id_=None) -> rx.Component:
-    return rx.input(
-        id=id_ or name,
-        name=name,
-        type="date",
-        default_value=default if default is not None else "",
-        width=["100%", "14rem"],
-    )
+def choices(legend: str, control: rx.Component, key) -> rx.Component:
+    """A fieldset of checkboxes or radio buttons, with the case's error for ``key``."""
+    return forms.fieldset(legend, control, error_for(key))
 
 
 def form_error() -> rx.Component:
@@ -58,9 +33,24 @@ def form_error() -> rx.Component:
     )
 
 
+def button(label, icon: str, *, icon_size: int = 16, **props) -> rx.Component:
+    return rx.button(rx.icon(icon, size=icon_size), label, **props)
+
+
 def submit(label: str, icon: str = "check") -> rx.Component:
-    return rx.button(
-        rx.icon(icon, size=16), label, type="submit", size="3", width=["100%", "fit-content"]
+    return button(label, icon, type="submit", size="3", width=["100%", "fit-content"])
+
+
+def case_form(
+    key_prefix: str, on_submit, *children: rx.Component, spacing="4", align="stretch"
+) -> rx.Component:
+    """A form of the case page: its fields stacked, re-created (fresh inputs) when
+    form_key moves."""
+    return rx.form(
+        rx.vstack(*children, spacing=spacing, width="100%", align=align),
+        on_submit=on_submit,
+        key=key_prefix + S.form_key.to_string(),
+        width="100%",
     )
 
 
@@ -99,39 +89,21 @@ def kv(label: str, value, extra: rx.Component | None = None) -> rx.Component:
     )
 
 
-def radio(
-    name: str, options: list[tuple[str, str]], *, direction="column", default: str | None = None
-) -> rx.Component:
-    return rx.radio_group.root(
-        rx.flex(
-            *[
-                rx.el.label(
-                    rx.flex(
-                        rx.radio_group.item(value=code, id=f"{name}_{code}"),
-                        rx.text(label, size="2"),
-                        spacing="2",
-                        align="center",
-                    ),
-                    html_for=f"{name}_{code}",
-                )
-                for code, label in options
-            ],
-            direction=direction,
-            spacing="2",
-            wrap="wrap",
-        ),
-        name=name,
-        id=name,
-        **({"default_value": default} if default else {}),
+def listing(items, render, empty: str, **props) -> rx.Component:
+    """The items, one under the other, or a line that says there are none."""
+    return rx.cond(
+        items.length() > 0,
+        rx.vstack(rx.foreach(items, render), spacing="2", **props),
+        rx.text(empty, size="2", color=GRAY),
     )
 
 
-def checkbox(name: str, label: str) -> rx.Component:
-    return rx.el.label(
-        rx.flex(
-            rx.checkbox(name=name, id=name), rx.text(label, size="2"), spacing="2", align="center"
-        ),
-        html_for=name,
+def two_lines(title, *details, weight="medium", **title_props) -> rx.Component:
+    """An item of a list: its title, and under it the details in small grey text."""
+    return rx.vstack(
+        rx.text(title, size="2", weight=weight, **title_props),
+        rx.text(*details, size="1", color=GRAY),
+        spacing="0",
     )
 
 

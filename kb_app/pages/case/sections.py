@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kb_app.pages.case.parts import GRAY, field, kv, radio, section, textarea
+from kb_app.components.forms import radio, textarea
+from kb_app.pages.case.parts import (
+    GRAY,
+    button,
+    case_form,
+    field,
+    kv,
+    listing,
+    section,
+    two_lines,
+)
 from kb_app.state.case import CaseState as S
 
 
@@ -85,32 +95,27 @@ def note_section() -> rx.Component:
         S.flags["can_comment"],
         section(
             "Kommentar eller komplettering",
-            rx.form(
-                rx.vstack(
-                    radio(
-                        "note_kind",
-                        [
-                            ("comment", "Intern kommentar"),
-                            ("supplement", "Komplettering (nya uppgifter)"),
-                        ],
-                        direction="row",
-                        default="comment",
-                    ),
-                    field("Text", textarea("text", rows=3), "text"),
-                    rx.button(
-                        rx.icon("message-square-plus", size=16),
-                        "Spara",
-                        type="submit",
-                        variant="soft",
-                        width="fit-content",
-                    ),
-                    spacing="3",
-                    width="100%",
-                    align="stretch",
+            case_form(
+                "n-",
+                S.submit_note,
+                radio(
+                    "note_kind",
+                    [
+                        ("comment", "Intern kommentar"),
+                        ("supplement", "Komplettering (nya uppgifter)"),
+                    ],
+                    direction="row",
+                    default="comment",
                 ),
-                on_submit=S.submit_note,
-                key="n-" + S.form_key.to_string(),
-                width="100%",
+                field("Text", textarea("text", rows=3), "text"),
+                button(
+                    "Spara",
+                    "message-square-plus",
+                    type="submit",
+                    variant="soft",
+                    width="fit-content",
+                ),
+                spacing="3",
             ),
             icon="message-square",
             class_name="kb-noprint",
@@ -121,35 +126,24 @@ def note_section() -> rx.Component:
 def parties_section() -> rx.Component:
     return section(
         "Parter",
-        rx.cond(
-            S.parties.length() > 0,
-            rx.vstack(
-                rx.foreach(
-                    S.parties,
-                    lambda p: rx.hstack(
-                        rx.badge(
-                            p["role"],
-                            color_scheme=rx.cond(p["role"] == "Utsatt", "teal", "gray"),
-                            variant="soft",
-                        ),
-                        rx.vstack(
-                            rx.text(p["name"], size="2", weight="medium"),
-                            rx.text(
-                                p["kind"],
-                                rx.cond(p["class_name"] != "", " · " + p["class_name"], ""),
-                                rx.cond(p["grade"] != "", " · " + p["grade"], ""),
-                                size="1",
-                                color=GRAY,
-                            ),
-                            spacing="0",
-                        ),
-                        align="start",
-                        spacing="2",
-                    ),
+        listing(
+            S.parties,
+            lambda p: rx.hstack(
+                rx.badge(
+                    p["role"],
+                    color_scheme=rx.cond(p["role"] == "Utsatt", "teal", "gray"),
+                    variant="soft",
                 ),
+                two_lines(
+                    p["name"],
+                    p["kind"],
+                    rx.cond(p["class_name"] != "", " · " + p["class_name"], ""),
+                    rx.cond(p["grade"] != "", " · " + p["grade"], ""),
+                ),
+                align="start",
                 spacing="2",
             ),
-            rx.text("Inga parter angivna.", size="2", color=GRAY),
+            "Inga parter angivna.",
         ),
         icon="users",
     )
@@ -169,33 +163,22 @@ def promptness_section() -> rx.Component:
     return section(
         "Skyndsamhet",
         rx.text("Varje steg, dess frist i arbetsdagar och om den hölls.", size="1", color=GRAY),
-        rx.cond(
-            S.promptness.length() > 0,
-            rx.vstack(
-                rx.foreach(
-                    S.promptness,
-                    lambda r: rx.flex(
-                        rx.vstack(
-                            rx.text(r["step"], size="2", weight="medium"),
-                            rx.text(
-                                "Frist " + r["limit"] + ", senast " + r["due"],
-                                rx.cond(r["done"] != "", ". Klart " + r["done"], ""),
-                                size="1",
-                                color=GRAY,
-                            ),
-                            spacing="0",
-                        ),
-                        rx.spacer(),
-                        status_badge(r),
-                        align="center",
-                        spacing="2",
-                        width="100%",
-                    ),
+        listing(
+            S.promptness,
+            lambda r: rx.flex(
+                two_lines(
+                    r["step"],
+                    "Frist " + r["limit"] + ", senast " + r["due"],
+                    rx.cond(r["done"] != "", ". Klart " + r["done"], ""),
                 ),
+                rx.spacer(),
+                status_badge(r),
+                align="center",
                 spacing="2",
                 width="100%",
             ),
-            rx.text("Inga frister ännu.", size="2", color=GRAY),
+            "Inga frister ännu.",
+            width="100%",
         ),
         icon="timer",
     )
@@ -276,18 +259,11 @@ def measures_section() -> rx.Component:
             rx.vstack(
                 rx.foreach(
                     S.measures,
-                    lambda m: rx.vstack(
-                        rx.text(m["description"], size="2", white_space="pre-wrap"),
-                        rx.text(
-                            m["level"]
-                            + " · ansvarig "
-                            + m["responsible"]
-                            + " · senast "
-                            + m["due"],
-                            size="1",
-                            color=GRAY,
-                        ),
-                        spacing="0",
+                    lambda m: two_lines(
+                        m["description"],
+                        m["level"] + " · ansvarig " + m["responsible"] + " · senast " + m["due"],
+                        weight=None,
+                        white_space="pre-wrap",
                     ),
                 ),
                 spacing="3",

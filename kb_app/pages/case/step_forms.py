@@ -4,53 +4,51 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app.components import forms
+from kb_app.components.forms import date_input, radio, textarea
 from kb_app.domain.process import CONCLUSIONS, MEASURE_LEVELS, TALKS
 from kb_app.pages.case.delegation import delegate_forms
 from kb_app.pages.case.parts import (
     GRAY,
-    checkbox,
-    date_input,
+    button,
+    case_form,
+    choices,
     error_for,
     field,
     form_error,
-    radio,
     submit,
-    textarea,
 )
 from kb_app.state.case import CaseState as S
 
 
+def _intro(text: str, action: rx.Component, *more: rx.Component, **props) -> rx.Component:
+    """A step done with one button: what it means, the form's error, the button."""
+    return rx.vstack(rx.text(text, size="2"), form_error(), action, *more, spacing="3", **props)
+
+
 def receive_form() -> rx.Component:
-    return rx.vstack(
-        rx.text(
-            "Anmälan har inte markerats som mottagen. När du har läst den markerar du den som "
-            "mottagen; tidpunkten och ditt namn sparas i tidslinjen.",
-            size="2",
-        ),
-        form_error(),
-        rx.button(
-            rx.icon("inbox", size=18),
+    return _intro(
+        "Anmälan har inte markerats som mottagen. När du har läst den markerar du den som "
+        "mottagen; tidpunkten och ditt namn sparas i tidslinjen.",
+        button(
             "Markera som mottagen",
+            "inbox",
+            icon_size=18,
             on_click=S.receive,
             size="4",
             width=["100%", "auto"],
         ),
-        spacing="3",
         align="start",
     )
 
 
 def start_form() -> rx.Component:
-    return rx.vstack(
-        rx.text(
-            "Utredningen ska påbörjas skyndsamt. Utred själv, eller delegera utredningen till "
-            "en annan person; den som utreder ser då bara det här ärendet.",
-            size="2",
-        ),
-        form_error(),
-        rx.button(
-            rx.icon("search", size=16),
+    return _intro(
+        "Utredningen ska påbörjas skyndsamt. Utred själv, eller delegera utredningen till "
+        "en annan person; den som utreder ser då bara det här ärendet.",
+        button(
             "Jag utreder själv",
+            "search",
             on_click=S.start_self,
             size="3",
             variant="soft",
@@ -59,37 +57,25 @@ def start_form() -> rx.Component:
         rx.divider(),
         rx.heading("Delegera utredningen", size="3", as_="h3"),
         delegate_forms("Välj en person i organisationen eller bjud in en ny."),
-        spacing="3",
         width="100%",
         align="stretch",
     )
 
 
-def step_form(key, on_submit, *children: rx.Component) -> rx.Component:
-    """A step's form: its fields stacked, re-created (fresh inputs) when form_key moves."""
-    return rx.form(
-        rx.vstack(*children, spacing="4", width="100%", align="stretch"),
-        on_submit=on_submit,
-        key=key,
-        width="100%",
-    )
-
-
 def investigation_form() -> rx.Component:
-    return step_form(
-        "inv-" + S.form_key.to_string(),
+    return case_form(
+        "inv-",
         S.submit_investigation,
         form_error(),
-        rx.el.fieldset(
-            rx.el.legend("Samtal som har hållits", class_name="kb-label"),
+        choices(
+            "Samtal som har hållits",
             rx.flex(
-                *[checkbox(f"talk_{code}", label) for code, label in TALKS],
+                *[forms.checkbox(label, f"talk_{c}", name=f"talk_{c}") for c, label in TALKS],
                 direction=rx.breakpoints(initial="column", sm="row"),
                 spacing="4",
                 padding_top="0.4rem",
             ),
-            error_for("talks"),
-            class_name="kb-fieldset",
+            "talks",
         ),
         rx.flex(
             field(
@@ -117,11 +103,8 @@ def investigation_form() -> rx.Component:
             "findings",
             hint="Beskriv vad som framkommit i samtalen och vad som har hänt.",
         ),
-        rx.el.fieldset(
-            rx.el.legend("Slutsats", class_name="kb-label"),
-            rx.box(radio("conclusion", CONCLUSIONS), padding_top="0.4rem"),
-            error_for("conclusion"),
-            class_name="kb-fieldset",
+        choices(
+            "Slutsats", rx.box(radio("conclusion", CONCLUSIONS), padding_top="0.4rem"), "conclusion"
         ),
         submit("Spara utredningen"),
     )
@@ -129,49 +112,48 @@ def investigation_form() -> rx.Component:
 
 def measure_row(row) -> rx.Component:
     k = row["key"]
+
+    def mid(name: str):
+        return "m" + k + f"_{name}"
+
     return rx.card(
         rx.vstack(
             rx.flex(
                 field(
                     "Nivå",
-                    rx.select.root(
-                        rx.select.trigger(width="100%", id="m" + k + "_level"),
-                        rx.select.content(
-                            *[rx.select.item(label, value=code) for code, label in MEASURE_LEVELS]
-                        ),
-                        name="m" + k + "_level",
+                    forms.select(
+                        mid("level"),
+                        *[rx.select.item(label, value=code) for code, label in MEASURE_LEVELS],
+                        name=mid("level"),
                         default_value=row["level"],
                     ),
-                    "m" + k + "_level",
+                    mid("level"),
                 ),
                 field(
                     "Ansvarig",
                     rx.input(
-                        id="m" + k + "_responsible",
-                        name="m" + k + "_responsible",
+                        id=mid("responsible"),
+                        name=mid("responsible"),
                         default_value=row["responsible"],
                         max_length=200,
                         width="100%",
                     ),
-                    "m" + k + "_responsible",
+                    mid("responsible"),
                 ),
-                field(
-                    "Senast",
-                    date_input("m" + k + "_due_on", row["due_on"]),
-                    "m" + k + "_due_on",
-                ),
+                field("Senast", date_input(mid("due_on"), row["due_on"]), mid("due_on")),
                 direction=rx.breakpoints(initial="column", md="row"),
                 spacing="3",
                 width="100%",
             ),
             field(
                 "Åtgärd",
-                textarea("m" + k + "_description", rows=2, default=row["description"]),
-                "m" + k + "_description",
+                textarea(mid("description"), rows=2, default=row["description"]),
+                mid("description"),
             ),
-            rx.button(
-                rx.icon("trash-2", size=14),
+            button(
                 "Ta bort",
+                "trash-2",
+                icon_size=14,
                 type="button",
                 variant="ghost",
                 color_scheme="gray",
@@ -206,25 +188,18 @@ def measures_form(decide: bool) -> rx.Component:
         if decide
         else []
     )
-    return step_form(
-        ("d-" if decide else "p-") + S.form_key.to_string(),
+    return case_form(
+        "d-" if decide else "p-",
         S.submit_decision if decide else S.submit_proposal,
         rx.text(intro, size="2"),
         *proposal,
         form_error(),
-        rx.el.label(
-            rx.flex(
-                rx.checkbox(
-                    checked=S.none_needed,
-                    on_change=S.set_none_needed,
-                    id="none_needed",
-                    name="none_needed",
-                ),
-                rx.text("Inga åtgärder behövs", size="2"),
-                spacing="2",
-                align="center",
-            ),
-            html_for="none_needed",
+        forms.checkbox(
+            "Inga åtgärder behövs",
+            "none_needed",
+            checked=S.none_needed,
+            on_change=S.set_none_needed,
+            name="none_needed",
         ),
         rx.cond(
             S.none_needed,
@@ -237,9 +212,9 @@ def measures_form(decide: bool) -> rx.Component:
             rx.vstack(
                 error_for("measures"),
                 rx.foreach(S.measure_rows, measure_row),
-                rx.button(
-                    rx.icon("plus", size=16),
+                button(
                     "Lägg till åtgärd",
+                    "plus",
                     type="button",
                     variant="soft",
                     on_click=S.add_measure_row,
@@ -255,19 +230,18 @@ def measures_form(decide: bool) -> rx.Component:
 
 
 def follow_up_form() -> rx.Component:
-    return step_form(
-        "f-" + S.form_key.to_string(),
+    return case_form(
+        "f-",
         S.submit_follow_up,
         form_error(),
         field("Datum för uppföljningen", date_input("followed_up_on"), "followed_up_on"),
-        rx.el.fieldset(
-            rx.el.legend("Har kränkningarna upphört?", class_name="kb-label"),
+        choices(
+            "Har kränkningarna upphört?",
             rx.box(
                 radio("stopped", [("yes", "Ja"), ("no", "Nej, nya åtgärder behövs")]),
                 padding_top="0.4rem",
             ),
-            error_for("stopped"),
-            class_name="kb-fieldset",
+            "stopped",
         ),
         field(
             "Vad visade uppföljningen?",
@@ -280,8 +254,8 @@ def follow_up_form() -> rx.Component:
 
 
 def close_form() -> rx.Component:
-    return step_form(
-        "c-" + S.form_key.to_string(),
+    return case_form(
+        "c-",
         S.submit_close,
         rx.text(
             "Alla steg är gjorda och uppföljningen visar att kränkningarna har upphört. "
@@ -295,31 +269,26 @@ def close_form() -> rx.Component:
 
 
 def reopen_form() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            rx.text(
-                "Ett avslutat ärende kan återöppnas, till exempel om kränkningarna har börjat "
-                "igen. Utredningen kompletteras då och följs av nya steg.",
-                size="2",
-                color=GRAY,
-            ),
-            form_error(),
-            field("Skäl till att ärendet återöppnas", textarea("reason", rows=3), "reason"),
-            rx.button(
-                rx.icon("rotate-ccw", size=16),
-                "Återöppna ärendet",
-                type="submit",
-                variant="soft",
-                size="2",
-                width="fit-content",
-            ),
-            spacing="3",
-            width="100%",
-            align="stretch",
+    return case_form(
+        "r-",
+        S.submit_reopen,
+        rx.text(
+            "Ett avslutat ärende kan återöppnas, till exempel om kränkningarna har börjat "
+            "igen. Utredningen kompletteras då och följs av nya steg.",
+            size="2",
+            color=GRAY,
         ),
-        on_submit=S.submit_reopen,
-        key="r-" + S.form_key.to_string(),
-        width="100%",
+        form_error(),
+        field("Skäl till att ärendet återöppnas", textarea("reason", rows=3), "reason"),
+        button(
+            "Återöppna ärendet",
+            "rotate-ccw",
+            type="submit",
+            variant="soft",
+            size="2",
+            width="fit-content",
+        ),
+        spacing="3",
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from kb_app.components.layout import page_frame
-from kb_app.pages.case.parts import GRAY, pdf_button
+from kb_app.pages.case.parts import GRAY, column, pdf_button
 from kb_app.pages.case.sections import promptness_table, timeline_item
 from kb_app.state.case import CaseState as S
 
@@ -22,7 +22,7 @@ def _file_table(*rows) -> rx.Component:
 
 
 def case_file_content() -> rx.Component:
-    return rx.vstack(
+    return column(
         rx.hstack(
             rx.link(
                 rx.hstack(rx.icon("arrow-left", size=14), rx.text("Till ärendet", size="2")),
@@ -42,7 +42,7 @@ def case_file_content() -> rx.Component:
             align="center",
         ),
         rx.card(
-            rx.vstack(
+            column(
                 rx.heading("Ärendeakt " + S.head["reference"], size="7", as_="h1"),
                 rx.text(
                     "Utskriven " + S.head["printed"] + " av " + S.head["printed_by"] + ". "
@@ -113,17 +113,12 @@ def case_file_content() -> rx.Component:
                 promptness_table(),
                 rx.heading("Tidslinje", size="4", as_="h2"),
                 rx.vstack(rx.foreach(S.timeline, timeline_item), spacing="2", width="100%"),
-                spacing="3",
-                width="100%",
-                align="stretch",
             ),
             size="4",
             width="100%",
             class_name="kb-document",
         ),
         spacing="4",
-        width="100%",
-        align="stretch",
     )
 
 

@@ -9,6 +9,7 @@ from kb_app.pages.case.parts import (
     GRAY,
     button,
     case_form,
+    column,
     field,
     listing,
     section,
@@ -50,7 +51,7 @@ def delegate_forms(intro: str) -> rx.Component:
         spacing="3",
         align="start",
     )
-    return rx.vstack(
+    return column(
         rx.text(intro, size="2", color=GRAY),
         rx.segmented_control.root(
             rx.segmented_control.item("I organisationen", value="existing"),
@@ -61,9 +62,6 @@ def delegate_forms(intro: str) -> rx.Component:
             width="100%",
         ),
         rx.cond(S.delegate_mode == "invite", invite, existing),
-        spacing="3",
-        width="100%",
-        align="stretch",
     )
 
 
@@ -85,10 +83,7 @@ def delegation_section() -> rx.Component:
                 "Återkalla delegeringen",
                 "user-round-minus",
                 on_click=S.withdraw,
-                variant="soft",
                 color_scheme="red",
-                size="2",
-                width="fit-content",
                 class_name="kb-noprint",
             ),
         ),
@@ -102,8 +97,7 @@ def delegation_section() -> rx.Component:
                         "Delegera utredningen",
                         "user-round-plus",
                         on_click=S.open_delegate,
-                        variant="soft",
-                        size="2",
+                        width=None,
                     ),
                 ),
                 class_name="kb-noprint",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from kb_app.components.case_table import late_badge
-from kb_app.pages.case.parts import GRAY, kv, link_button, pdf_button
+from kb_app.pages.case.parts import GRAY, button, kv, link_button, pdf_button
 from kb_app.state.case import CaseState as S
 
 
@@ -101,14 +101,12 @@ def staff_banner() -> rx.Component:
                 ),
                 rx.cond(
                     S.flags["can_take_over"],
-                    rx.button(
-                        rx.icon("hand", size=16),
+                    button(
                         "Ta över ärendet",
+                        "hand",
                         on_click=S.take_over,
                         color_scheme="amber",
                         variant="solid",
-                        size="2",
-                        width="fit-content",
                     ),
                 ),
                 spacing="2",

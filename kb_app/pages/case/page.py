@@ -7,6 +7,7 @@ import reflex as rx
 from kb_app.components.layout import page_frame
 from kb_app.pages.case.delegation import delegation_section
 from kb_app.pages.case.header import facts_bar, header, notice, staff_banner
+from kb_app.pages.case.parts import column
 from kb_app.pages.case.sections import (
     closed_summary,
     incident_section,
@@ -21,7 +22,7 @@ from kb_app.state.case import CaseState as S
 
 
 def case_content() -> rx.Component:
-    return rx.vstack(
+    return column(
         header(),
         notice(),
         staff_banner(),
@@ -54,8 +55,6 @@ def case_content() -> rx.Component:
             align="start",
         ),
         spacing="4",
-        width="100%",
-        align="stretch",
     )
 
 

@@ -10,6 +10,11 @@ from kb_app.state.case import CaseState as S
 GRAY = rx.color("gray", 11)
 
 
+def column(*children, spacing: str = "3", **props) -> rx.Component:
+    """Children one under the other, each as wide as the column."""
+    return rx.vstack(*children, spacing=spacing, width="100%", align="stretch", **props)
+
+
 def error_for(key) -> rx.Component:
     return forms.error_for(S.errors, key)
 
@@ -34,11 +39,13 @@ def form_error() -> rx.Component:
 
 
 def button(label, icon: str, *, icon_size: int = 16, **props) -> rx.Component:
+    """A button with its icon; soft, small and as wide as its text unless told."""
+    props = {"variant": "soft", "size": "2", "width": "fit-content", **props}
     return rx.button(rx.icon(icon, size=icon_size), label, **props)
 
 
 def submit(label: str, icon: str = "check") -> rx.Component:
-    return button(label, icon, type="submit", size="3", width=["100%", "fit-content"])
+    return button(label, icon, type="submit", size="3", width=["100%", "fit-content"], variant=None)
 
 
 def case_form(
@@ -56,7 +63,7 @@ def case_form(
 
 def section(title: str, *children, icon: str | None = None, **props) -> rx.Component:
     return rx.card(
-        rx.vstack(
+        column(
             rx.hstack(
                 *([rx.icon(icon, size=18, color=rx.color("teal", 10))] if icon else []),
                 rx.heading(title, size="4", as_="h2"),
@@ -64,9 +71,6 @@ def section(title: str, *children, icon: str | None = None, **props) -> rx.Compo
                 spacing="2",
             ),
             *children,
-            spacing="3",
-            width="100%",
-            align="stretch",
         ),
         size="2",
         width="100%",

@@ -10,6 +10,7 @@ from kb_app.pages.case.parts import (
     GRAY,
     button,
     case_form,
+    column,
     field,
     kv,
     listing,
@@ -112,8 +113,7 @@ def note_section() -> rx.Component:
                     "Spara",
                     "message-square-plus",
                     type="submit",
-                    variant="soft",
-                    width="fit-content",
+                    size=None,
                 ),
                 spacing="3",
             ),
@@ -189,7 +189,7 @@ def closed_summary() -> rx.Component:
     return rx.cond(
         S.flags["closed"],
         rx.card(
-            rx.vstack(
+            column(
                 rx.hstack(
                     rx.icon("circle-check-big", size=20, color=rx.color("teal", 10)),
                     rx.heading(
@@ -208,9 +208,6 @@ def closed_summary() -> rx.Component:
                     size="2",
                 ),
                 promptness_table(),
-                spacing="3",
-                width="100%",
-                align="stretch",
             ),
             size="3",
             width="100%",

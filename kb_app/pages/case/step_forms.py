@@ -13,6 +13,7 @@ from kb_app.pages.case.parts import (
     button,
     case_form,
     choices,
+    column,
     error_for,
     field,
     form_error,
@@ -37,6 +38,7 @@ def receive_form() -> rx.Component:
             on_click=S.receive,
             size="4",
             width=["100%", "auto"],
+            variant=None,
         ),
         align="start",
     )
@@ -51,7 +53,6 @@ def start_form() -> rx.Component:
             "search",
             on_click=S.start_self,
             size="3",
-            variant="soft",
             width=["100%", "fit-content"],
         ),
         rx.divider(),
@@ -117,7 +118,7 @@ def measure_row(row) -> rx.Component:
         return "m" + k + f"_{name}"
 
     return rx.card(
-        rx.vstack(
+        column(
             rx.flex(
                 field(
                     "Nivå",
@@ -159,11 +160,8 @@ def measure_row(row) -> rx.Component:
                 color_scheme="gray",
                 size="1",
                 on_click=S.remove_measure_row(k),
-                width="fit-content",
             ),
             spacing="2",
-            width="100%",
-            align="stretch",
         ),
         key=k + "-" + S.form_key.to_string(),
         variant="surface",
@@ -209,20 +207,16 @@ def measures_form(decide: bool) -> rx.Component:
                 "none_reason",
                 hint="Förklara varför inga åtgärder behövs.",
             ),
-            rx.vstack(
+            column(
                 error_for("measures"),
                 rx.foreach(S.measure_rows, measure_row),
                 button(
                     "Lägg till åtgärd",
                     "plus",
                     type="button",
-                    variant="soft",
                     on_click=S.add_measure_row,
-                    width="fit-content",
+                    size=None,
                 ),
-                spacing="3",
-                width="100%",
-                align="stretch",
             ),
         ),
         submit("Besluta åtgärder", "gavel") if decide else submit("Föreslå åtgärder", "send"),
@@ -284,9 +278,6 @@ def reopen_form() -> rx.Component:
             "Återöppna ärendet",
             "rotate-ccw",
             type="submit",
-            variant="soft",
-            size="2",
-            width="fit-content",
         ),
         spacing="3",
     )
@@ -329,12 +320,9 @@ def next_step_card() -> rx.Component:
         S.flags["closed"] & (S.form == ""),
         rx.fragment(),
         rx.card(
-            rx.vstack(
+            column(
                 rx.heading(title, size="5", as_="h2"),
                 body,
-                spacing="3",
-                width="100%",
-                align="stretch",
             ),
             size="3",
             width="100%",

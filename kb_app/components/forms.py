@@ -93,9 +93,7 @@ def field(
 
 def filter_field(label_text, control: rx.Component, control_id, **props) -> rx.Component:
     """A compact label over its control, for a row of filters."""
-    return rx.flex(
-        label(label_text, control_id), control, direction="column", spacing="1", **props
-    )
+    return rx.flex(label(label_text, control_id), control, direction="column", spacing="1", **props)
 
 
 def fieldset(legend, *children, required: bool = False, **props) -> rx.Component:
@@ -116,6 +114,7 @@ def native_select(
     placeholder: str | None = None,
     *more: rx.Component,
     name=None,
+    class_name: str = "kb-select",
     **attrs,
 ) -> rx.Component:
     """A native <select>: the placeholder (value ""), the options, then ``more``
@@ -128,7 +127,7 @@ def native_select(
         name=name,
         value=value,
         on_change=on_change,
-        class_name="kb-select",
+        class_name=class_name,
         custom_attrs=attrs,
     )
 

@@ -10,6 +10,7 @@ from kb_app.components.case_table import (
     overview_list,
     overview_table,
 )
+from kb_app.components.forms import filter_field, native_select
 from kb_app.components.layout import page_frame
 from kb_app.domain.overview import ANY_GROUND, NO_GRADE, OPEN, PAGE_SIZES
 from kb_app.domain.process import STEP_LABELS, STEP_ORDER, Step
@@ -20,32 +21,25 @@ S = OverviewState
 MUTED = rx.color("gray", 11)
 
 
-def _field(label: str, control: rx.Component, html_for: str, **props) -> rx.Component:
-    return rx.flex(
-        rx.el.label(label, html_for=html_for, class_name="kb-label"),
-        control,
-        direction="column",
-        spacing="1",
-        **props,
-    )
-
-
 def _select(
     key: str, label: str, value, options: list[tuple[str, str]], dynamic=None
 ) -> rx.Component:
     """A native select (reliable with keyboard, screen readers and on phones)."""
-    items = [rx.el.option(text, value=val) for val, text in options]
-    if dynamic is not None:
-        items.append(rx.foreach(dynamic, lambda u: rx.el.option(u["name"], value=u["id"])))
-    return _field(
+    more = (
+        []
+        if dynamic is None
+        else [rx.foreach(dynamic, lambda u: rx.el.option(u["name"], value=u["id"]))]
+    )
+    return filter_field(
         label,
-        rx.el.select(
-            *items,
-            id=f"f-{key}",
+        native_select(
+            f"f-{key}",
+            value,
+            lambda v: S.set_filter(key, v),
+            options,
+            None,
+            *more,
             name=f"f-{key}",
-            value=value,
-            on_change=lambda v: S.set_filter(key, v),
-            class_name="kb-select",
         ),
         f"f-{key}",
         min_width="10rem",
@@ -55,7 +49,7 @@ def _select(
 
 def _text(key: str, label: str, value, *, type_: str = "text", **props) -> rx.Component:
     """A text or date field: applied on Enter (the form) or when leaving the field."""
-    return _field(
+    return filter_field(
         label,
         rx.input(
             id=f"f-{key}",
@@ -132,7 +126,7 @@ def _filters() -> rx.Component:
     return rx.card(
         rx.el.form(
             rx.flex(
-                _field(
+                filter_field(
                     "Sök ärendenummer",
                     rx.input(
                         rx.input.slot(rx.icon("search", size=16)),
@@ -235,11 +229,11 @@ def _summary() -> rx.Component:
         rx.spacer(),
         rx.flex(
             rx.el.label("Per sida", html_for="f-antal", class_name="kb-hint"),
-            rx.el.select(
-                *[rx.el.option(str(n), value=str(n)) for n in PAGE_SIZES],
-                id="f-antal",
-                value=S.f_per_page,
-                on_change=lambda v: S.set_filter("antal", v),
+            native_select(
+                "f-antal",
+                S.f_per_page,
+                lambda v: S.set_filter("antal", v),
+                [(str(n), str(n)) for n in PAGE_SIZES],
                 class_name="kb-select kb-select-small",
             ),
             spacing="2",

@@ -5,56 +5,34 @@ from __future__ import annotations
 import reflex as rx
 
 from kb_app.components.charts import chart_card
+from kb_app.components.forms import field, select
 from kb_app.components.layout import page_frame
 from kb_app.domain.statistics import PERIOD_KIND_LABELS
 from kb_app.state.statistics import CaseLink, PupilRow, RecurringRow
 from kb_app.state.statistics import StatisticsState as S
 
-LABEL_STYLE = {"font_size": "var(--font-size-2)", "font_weight": "500"}
+
+def _labelled(label, control: rx.Component, id_: str, **props) -> rx.Component:
+    return field(control, label_text=label, control_id=id_, width=None, align="start", **props)
 
 
-def _select(label: str, id_: str, value, options, on_change) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=id_, **LABEL_STYLE),
-        rx.select.root(
-            rx.select.trigger(id=id_, width="100%", aria_label=label),
-            rx.select.content(
-                rx.foreach(options, lambda o: rx.select.item(o["label"], value=o["value"]))
-            ),
-            value=value,
-            on_change=on_change,
-        ),
-        spacing="1",
-        min_width=["100%", "12rem"],
-        flex="1",
-    )
+def _select(label, id_: str, items, value, on_change, min_width="12rem") -> rx.Component:
+    control = select(id_, *items, aria_label=label, value=value, on_change=on_change)
+    return _labelled(label, control, id_, min_width=["100%", min_width], flex="1")
+
+
+def _options(options) -> list[rx.Component]:
+    return [rx.foreach(options, lambda o: rx.select.item(o["label"], value=o["value"]))]
 
 
 def _period_kind_select() -> rx.Component:
-    return rx.vstack(
-        rx.el.label("Period", html_for="stat-period", **LABEL_STYLE),
-        rx.select.root(
-            rx.select.trigger(id="stat-period", width="100%", aria_label="Period"),
-            rx.select.content(
-                *[rx.select.item(label, value=str(k)) for k, label in PERIOD_KIND_LABELS.items()]
-            ),
-            value=S.period_kind,
-            on_change=S.set_period_kind,
-        ),
-        spacing="1",
-        min_width=["100%", "10rem"],
-        flex="1",
-    )
+    items = [rx.select.item(label, value=str(k)) for k, label in PERIOD_KIND_LABELS.items()]
+    return _select("Period", "stat-period", items, S.period_kind, S.set_period_kind, "10rem")
 
 
 def _date_input(label: str, id_: str, value, on_change) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=id_, **LABEL_STYLE),
-        rx.input(id=id_, type="date", value=value, on_change=on_change, width="100%"),
-        spacing="1",
-        flex="1",
-        min_width=["100%", "10rem"],
-    )
+    control = rx.input(id=id_, type="date", value=value, on_change=on_change, width="100%")
+    return _labelled(label, control, id_, flex="1", min_width=["100%", "10rem"])
 
 
 def filters() -> rx.Component:
@@ -81,13 +59,13 @@ def filters() -> rx.Component:
                     _select(
                         rx.cond(S.period_kind == "calendar_year", "År", "Läsår"),
                         "stat-year",
+                        _options(S.year_options),
                         S.year,
-                        S.year_options,
                         S.set_year,
                     ),
                 ),
-                _select("Enhet", "stat-unit", S.unit, S.unit_options, S.set_unit),
-                _select("Årskurs", "stat-grade", S.grade, S.grade_options, S.set_grade),
+                _select("Enhet", "stat-unit", _options(S.unit_options), S.unit, S.set_unit),
+                _select("Årskurs", "stat-grade", _options(S.grade_options), S.grade, S.set_grade),
                 gap="3",
                 wrap="wrap",
                 width="100%",
@@ -431,8 +409,8 @@ def exports_tab() -> rx.Component:
                     color=rx.color("gray", 11),
                 ),
                 rx.flex(
-                    rx.vstack(
-                        rx.el.label("Ärendenummer", html_for="stat-pack", **LABEL_STYLE),
+                    _labelled(
+                        "Ärendenummer",
                         rx.input(
                             id="stat-pack",
                             placeholder="KB-2026-0001",
@@ -440,7 +418,7 @@ def exports_tab() -> rx.Component:
                             on_change=S.set_pack_ref,
                             max_length=32,
                         ),
-                        spacing="1",
+                        "stat-pack",
                     ),
                     rx.cond(
                         S.pack_ref.length() > 0,

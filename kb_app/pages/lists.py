@@ -67,6 +67,16 @@ def _text(key: str, label: str, value, *, type_: str = "text", **props) -> rx.Co
     )
 
 
+def _flag(label: str, checked, key: str) -> rx.Component:
+    """A yes/no filter, applied when ticked."""
+    return rx.flex(
+        rx.checkbox(label, checked=checked, on_change=lambda v: S.set_flag(key, v), size="2"),
+        align="end",
+        padding_bottom="0.45rem",
+        flex="0 0 auto",
+    )
+
+
 STEP_OPTIONS = [
     (ALL, "Alla steg"),
     (OPEN, "Pågående (ej avslutade)"),
@@ -146,17 +156,7 @@ def _filters() -> rx.Component:
                 ),
                 _select("steg", "Steg", S.f_step, STEP_OPTIONS),
                 _select("enhet", "Enhet", S.f_unit, [(ALL, "Alla enheter")], S.unit_options),
-                rx.flex(
-                    rx.checkbox(
-                        "Endast försenade",
-                        checked=S.f_late,
-                        on_change=lambda v: S.set_flag("forsenade", v),
-                        size="2",
-                    ),
-                    align="end",
-                    padding_bottom="0.45rem",
-                    flex="0 0 auto",
-                ),
+                _flag("Endast försenade", S.f_late, "forsenade"),
                 spacing="3",
                 wrap="wrap",
                 align="end",
@@ -175,17 +175,7 @@ def _filters() -> rx.Component:
                     _select("grund", "Diskrimineringsgrund", S.f_ground, GROUND_OPTIONS),
                     _text("fran", "Anmält från", S.f_from, type_="date"),
                     _text("till", "Anmält till", S.f_to, type_="date"),
-                    rx.flex(
-                        rx.checkbox(
-                            "Personal inblandad",
-                            checked=S.f_staff,
-                            on_change=lambda v: S.set_flag("personal", v),
-                            size="2",
-                        ),
-                        align="end",
-                        padding_bottom="0.45rem",
-                        flex="0 0 auto",
-                    ),
+                    _flag("Personal inblandad", S.f_staff, "personal"),
                     spacing="3",
                     wrap="wrap",
                     align="end",

@@ -11,6 +11,8 @@ from kb_app.domain.statistics import PERIOD_KIND_LABELS
 from kb_app.state.statistics import CaseLink, PupilRow, RecurringRow
 from kb_app.state.statistics import StatisticsState as S
 
+GRAY = rx.color("gray", 11)
+
 
 def _labelled(label, control: rx.Component, id_: str, **props) -> rx.Component:
     return field(control, label_text=label, control_id=id_, width=None, align="start", **props)
@@ -85,7 +87,7 @@ def filters() -> rx.Component:
 def kpi(item) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.text(item["label"], size="2", color=rx.color("gray", 11)),
+            rx.text(item["label"], size="2", color=GRAY),
             rx.text(item["value"], size="7", weight="bold", line_height="1.1"),
             rx.text(item["explanation"], size="1", color=rx.color("gray", 10)),
             spacing="1",
@@ -99,7 +101,7 @@ def charts_tab() -> rx.Component:
         rx.hstack(
             rx.text(S.period_label, weight="medium"),
             rx.text("·", color=rx.color("gray", 9)),
-            rx.text(S.scope_label, color=rx.color("gray", 11)),
+            rx.text(S.scope_label, color=GRAY),
             rx.cond(S.busy, rx.spinner(size="2")),
             spacing="2",
             wrap="wrap",
@@ -134,7 +136,7 @@ def charts_tab() -> rx.Component:
                         rx.text(
                             "Välj en enhet ovan för att jämföra klasserna med enhetens genomsnitt.",
                             size="2",
-                            color=rx.color("gray", 11),
+                            color=GRAY,
                         ),
                         spacing="2",
                     ),
@@ -184,7 +186,7 @@ def _pupil(p: PupilRow) -> rx.Component:
                 rx.text(
                     p.unit + " · " + p.summary + " · " + p.period,
                     size="2",
-                    color=rx.color("gray", 11),
+                    color=GRAY,
                 ),
                 rx.flex(rx.foreach(p.cases, _case_link), gap="0.4rem 1rem", wrap="wrap"),
                 spacing="2",
@@ -243,9 +245,7 @@ def _recurring_table(caption: str, rows, first: str) -> rx.Component:
                     overflow_x="auto",
                     width="100%",
                 ),
-                rx.text(
-                    "Inget som återkommer minst tre gånger.", size="2", color=rx.color("gray", 11)
-                ),
+                rx.text("Inget som återkommer minst tre gånger.", size="2", color=GRAY),
             ),
             spacing="2",
             width="100%",
@@ -262,7 +262,7 @@ def patterns_tab() -> rx.Component:
             " (samma namn och klass inom enheten), som utsatta eller inblandade. "
             "Två olika barn kan ha samma namn: markera då matchningen som fel.",
             size="2",
-            color=rx.color("gray", 11),
+            color=GRAY,
         ),
         rx.cond(
             S.patterns_message != "",
@@ -275,7 +275,7 @@ def patterns_tab() -> rx.Component:
             rx.card(
                 rx.text(
                     "Inga barn eller elever förekommer i flera ärenden de senaste 12 månaderna.",
-                    color=rx.color("gray", 11),
+                    color=GRAY,
                 ),
                 width="100%",
             ),
@@ -286,7 +286,7 @@ def patterns_tab() -> rx.Component:
                 rx.text(
                     S.dismissed_count.to_string() + " matchningar är markerade som fel och dolda.",
                     size="2",
-                    color=rx.color("gray", 11),
+                    color=GRAY,
                 ),
                 rx.button(
                     "Visa dem igen",
@@ -332,105 +332,91 @@ def _download(label: str, href, icon: str, primary: bool = False) -> rx.Componen
     )
 
 
+def _downloads(*links: rx.Component, **props) -> rx.Component:
+    return rx.flex(*links, gap="3", wrap="wrap", **props)
+
+
+def _export_card(title: str, text, *children: rx.Component) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(title, size="3", as_="h2", weight="medium"),
+            rx.text(*(text if isinstance(text, tuple) else (text,)), size="2", color=GRAY),
+            *children,
+            spacing="3",
+        ),
+        width="100%",
+    )
+
+
 def exports_tab() -> rx.Component:
     return rx.vstack(
-        rx.card(
-            rx.vstack(
-                rx.heading("Ärendelista", size="3", as_="h2", weight="medium"),
-                rx.text(
-                    "Alla ärenden i urvalet ovan (",
-                    S.period_label,
-                    ", ",
-                    S.scope_label,
-                    "). Listan är pseudonymiserad: barn och personal ersätts med "
-                    "beteckningar som ”Elev A” och fritext tas inte med.",
-                    size="2",
-                    color=rx.color("gray", 11),
-                ),
-                rx.el.label(
-                    rx.hstack(
-                        rx.checkbox(
-                            checked=S.include_names,
-                            on_change=S.set_include_names,
-                            id="stat-names",
-                        ),
-                        rx.text("Ta med namn och fritext", size="2"),
-                        spacing="2",
-                        align="center",
+        _export_card(
+            "Ärendelista",
+            (
+                "Alla ärenden i urvalet ovan (",
+                S.period_label,
+                ", ",
+                S.scope_label,
+                "). Listan är pseudonymiserad: barn och personal ersätts med "
+                "beteckningar som ”Elev A” och fritext tas inte med.",
+            ),
+            rx.el.label(
+                rx.hstack(
+                    rx.checkbox(
+                        checked=S.include_names, on_change=S.set_include_names, id="stat-names"
                     ),
-                    html_for="stat-names",
+                    rx.text("Ta med namn och fritext", size="2"),
+                    spacing="2",
+                    align="center",
+                ),
+                html_for="stat-names",
+            ),
+            rx.cond(
+                S.include_names,
+                rx.callout(
+                    "Listan kommer att innehålla namn på barn och beskrivningar av "
+                    "händelserna. Uttaget loggas. Hantera filen som sekretessbelagd.",
+                    icon="triangle-alert",
+                    color_scheme="amber",
+                    size="1",
+                ),
+            ),
+            _downloads(
+                _download("Hämta Excel (XLSX)", S.xlsx_href, "file-spreadsheet", True),
+                _download("Hämta CSV", S.csv_href, "file-text"),
+            ),
+        ),
+        _export_card(
+            "Årsrapport",
+            "Alla diagram och tabeller för urvalet, utan namn: underlag för huvudmannen, "
+            "planen mot kränkande behandling och Skolinspektionen.",
+            _downloads(
+                _download("Hämta PDF", S.report_pdf_href, "file-down", True),
+                _download("Öppna som webbsida", S.report_html_href, "globe"),
+            ),
+        ),
+        _export_card(
+            "Svarspaket för ett ärende",
+            "Anmälan, tidslinje, utredning, åtgärder och uppföljning i en PDF. "
+            "Andra barns namn är maskerade.",
+            _downloads(
+                _labelled(
+                    "Ärendenummer",
+                    rx.input(
+                        id="stat-pack",
+                        placeholder="KB-2026-0001",
+                        value=S.pack_ref,
+                        on_change=S.set_pack_ref,
+                        max_length=32,
+                    ),
+                    "stat-pack",
                 ),
                 rx.cond(
-                    S.include_names,
-                    rx.callout(
-                        "Listan kommer att innehålla namn på barn och beskrivningar av "
-                        "händelserna. Uttaget loggas. Hantera filen som sekretessbelagd.",
-                        icon="triangle-alert",
-                        color_scheme="amber",
-                        size="1",
-                    ),
+                    S.pack_ref.length() > 0,
+                    _download("Hämta svarspaket", S.pack_href, "file-down", True),
                 ),
-                rx.flex(
-                    _download("Hämta Excel (XLSX)", S.xlsx_href, "file-spreadsheet", True),
-                    _download("Hämta CSV", S.csv_href, "file-text"),
-                    gap="3",
-                    wrap="wrap",
-                ),
-                spacing="3",
+                align="end",
             ),
-            width="100%",
-        ),
-        rx.card(
-            rx.vstack(
-                rx.heading("Årsrapport", size="3", as_="h2", weight="medium"),
-                rx.text(
-                    "Alla diagram och tabeller för urvalet, utan namn: underlag för huvudmannen, "
-                    "planen mot kränkande behandling och Skolinspektionen.",
-                    size="2",
-                    color=rx.color("gray", 11),
-                ),
-                rx.flex(
-                    _download("Hämta PDF", S.report_pdf_href, "file-down", True),
-                    _download("Öppna som webbsida", S.report_html_href, "globe"),
-                    gap="3",
-                    wrap="wrap",
-                ),
-                spacing="3",
-            ),
-            width="100%",
-        ),
-        rx.card(
-            rx.vstack(
-                rx.heading("Svarspaket för ett ärende", size="3", as_="h2", weight="medium"),
-                rx.text(
-                    "Anmälan, tidslinje, utredning, åtgärder och uppföljning i en PDF. "
-                    "Andra barns namn är maskerade.",
-                    size="2",
-                    color=rx.color("gray", 11),
-                ),
-                rx.flex(
-                    _labelled(
-                        "Ärendenummer",
-                        rx.input(
-                            id="stat-pack",
-                            placeholder="KB-2026-0001",
-                            value=S.pack_ref,
-                            on_change=S.set_pack_ref,
-                            max_length=32,
-                        ),
-                        "stat-pack",
-                    ),
-                    rx.cond(
-                        S.pack_ref.length() > 0,
-                        _download("Hämta svarspaket", S.pack_href, "file-down", True),
-                    ),
-                    gap="3",
-                    wrap="wrap",
-                    align="end",
-                ),
-                spacing="3",
-            ),
-            width="100%",
         ),
         spacing="4",
         width="100%",

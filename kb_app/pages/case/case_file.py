@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kb_app.components.layout import page_frame
-from kb_app.pages.case.parts import GRAY, column, pdf_button
+from kb_app.pages.case.parts import GRAY, button, column, pdf_button
 from kb_app.pages.case.sections import promptness_table, timeline_item
 from kb_app.state.case import CaseState as S
 
@@ -21,6 +20,11 @@ def _file_table(*rows) -> rx.Component:
     return rx.table.root(rx.table.body(*rows), variant="ghost", size="1", width="100%")
 
 
+def _head_rows(*rows: tuple[str, str]) -> list[rx.Component]:
+    """The case's own facts: (label, key of the head) a row."""
+    return [_file_kv(label, S.head[key]) for label, key in rows]
+
+
 def case_file_content() -> rx.Component:
     return column(
         rx.hstack(
@@ -30,11 +34,12 @@ def case_file_content() -> rx.Component:
                 color=GRAY,
             ),
             rx.spacer(),
-            rx.button(
-                rx.icon("printer", size=16),
+            button(
                 "Skriv ut",
+                "printer",
                 on_click=rx.call_script("window.print()"),
-                variant="soft",
+                size=None,
+                width=None,
             ),
             pdf_button("Ladda ner PDF"),
             width="100%",
@@ -52,26 +57,30 @@ def case_file_content() -> rx.Component:
                 ),
                 rx.heading("Ärendet", size="4", as_="h2"),
                 _file_table(
-                    _file_kv("Enhet", S.head["unit"]),
-                    _file_kv("Klass / avdelning", S.head["class_name"]),
-                    _file_kv("Årskurs", S.head["grade"]),
-                    _file_kv("Anmält", S.head["reported"]),
-                    _file_kv("Steg", S.head["step"]),
-                    _file_kv("Ansvarig", S.head["responsible"]),
+                    *_head_rows(
+                        ("Enhet", "unit"),
+                        ("Klass / avdelning", "class_name"),
+                        ("Årskurs", "grade"),
+                        ("Anmält", "reported"),
+                        ("Steg", "step"),
+                        ("Ansvarig", "responsible"),
+                    ),
                     _file_kv("Personal inblandad", rx.cond(S.flags["staff_involved"], "Ja", "Nej")),
                     _file_kv("Slutsats", S.head["conclusion"]),
                 ),
                 rx.heading("Händelsen", size="4", as_="h2"),
                 _file_table(
-                    _file_kv("När", S.head["occurred"]),
-                    _file_kv("Var", S.head["place"]),
-                    _file_kv("Slag", S.head["kinds"]),
-                    _file_kv("Diskrimineringsgrund", S.head["grounds"]),
-                    _file_kv("Vad hände", S.head["description"]),
-                    _file_kv("Åtgärder direkt", S.head["immediate_actions"]),
-                    _file_kv("Vårdnadshavare informerade", S.head["guardians_informed"]),
-                    _file_kv("Vittnen", S.head["witnesses"]),
-                    _file_kv("Anmälare", S.head["reporter"]),
+                    *_head_rows(
+                        ("När", "occurred"),
+                        ("Var", "place"),
+                        ("Slag", "kinds"),
+                        ("Diskrimineringsgrund", "grounds"),
+                        ("Vad hände", "description"),
+                        ("Åtgärder direkt", "immediate_actions"),
+                        ("Vårdnadshavare informerade", "guardians_informed"),
+                        ("Vittnen", "witnesses"),
+                        ("Anmälare", "reporter"),
+                    )
                 ),
                 rx.heading("Parter", size="4", as_="h2"),
                 _file_table(
@@ -120,7 +129,3 @@ def case_file_content() -> rx.Component:
         ),
         spacing="4",
     )
-
-
-def case_file_page() -> rx.Component:
-    return page_frame("", case_file_content)

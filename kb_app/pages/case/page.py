@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kb_app.components.layout import page_frame
 from kb_app.pages.case.delegation import delegation_section
 from kb_app.pages.case.header import facts_bar, header, notice, staff_banner
 from kb_app.pages.case.parts import column
@@ -56,7 +55,3 @@ def case_content() -> rx.Component:
         ),
         spacing="4",
     )
-
-
-def case_page() -> rx.Component:
-    return page_frame("", case_content)

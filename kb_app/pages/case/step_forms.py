@@ -247,40 +247,39 @@ def follow_up_form() -> rx.Component:
     )
 
 
-def close_form() -> rx.Component:
+def _text_form(prefix, on_submit, intro: rx.Component, label: str, key: str, action, **props):
+    """A step that takes one text: what it means, the form's error, the text, the button."""
     return case_form(
-        "c-",
-        S.submit_close,
-        rx.text(
-            "Alla steg är gjorda och uppföljningen visar att kränkningarna har upphört. "
-            "Ärendet kan avslutas.",
-            size="2",
-        ),
+        prefix,
+        on_submit,
+        intro,
         form_error(),
-        field("Sammanfattning", textarea("summary", rows=3), "summary"),
-        submit("Avsluta ärendet", "circle-check-big"),
+        field(label, textarea(key, rows=3), key),
+        action,
+        **props,
     )
+
+
+def close_form() -> rx.Component:
+    intro = rx.text(
+        "Alla steg är gjorda och uppföljningen visar att kränkningarna har upphört. "
+        "Ärendet kan avslutas.",
+        size="2",
+    )
+    action = submit("Avsluta ärendet", "circle-check-big")
+    return _text_form("c-", S.submit_close, intro, "Sammanfattning", "summary", action)
 
 
 def reopen_form() -> rx.Component:
-    return case_form(
-        "r-",
-        S.submit_reopen,
-        rx.text(
-            "Ett avslutat ärende kan återöppnas, till exempel om kränkningarna har börjat "
-            "igen. Utredningen kompletteras då och följs av nya steg.",
-            size="2",
-            color=GRAY,
-        ),
-        form_error(),
-        field("Skäl till att ärendet återöppnas", textarea("reason", rows=3), "reason"),
-        button(
-            "Återöppna ärendet",
-            "rotate-ccw",
-            type="submit",
-        ),
-        spacing="3",
+    intro = rx.text(
+        "Ett avslutat ärende kan återöppnas, till exempel om kränkningarna har börjat "
+        "igen. Utredningen kompletteras då och följs av nya steg.",
+        size="2",
+        color=GRAY,
     )
+    action = button("Återöppna ärendet", "rotate-ccw", type="submit")
+    label = "Skäl till att ärendet återöppnas"
+    return _text_form("r-", S.submit_reopen, intro, label, "reason", action, spacing="3")
 
 
 def next_step_card() -> rx.Component:

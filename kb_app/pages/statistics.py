@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app.components.case_table import scroll_table
 from kb_app.components.charts import chart_card
 from kb_app.components.forms import field, select
 from kb_app.components.layout import page_frame
@@ -217,33 +218,18 @@ def _recurring_table(caption: str, rows, first: str) -> rx.Component:
             rx.heading(caption, size="3", as_="h3", weight="medium"),
             rx.cond(
                 rows.length() > 0,
-                rx.box(
-                    rx.table.root(
-                        rx.table.header(
-                            rx.table.row(
-                                rx.table.column_header_cell("Enhet"),
-                                rx.table.column_header_cell(first),
-                                rx.table.column_header_cell("Ärenden"),
-                                rx.table.column_header_cell("Andel av enhetens"),
-                            )
+                scroll_table(
+                    ["Enhet", first, "Ärenden", "Andel av enhetens"],
+                    rx.foreach(
+                        rows,
+                        lambda r: rx.table.row(
+                            rx.table.cell(r.unit),
+                            rx.table.row_header_cell(r.label),
+                            rx.table.cell(r.count),
+                            rx.table.cell(r.share),
                         ),
-                        rx.table.body(
-                            rx.foreach(
-                                rows,
-                                lambda r: rx.table.row(
-                                    rx.table.cell(r.unit),
-                                    rx.table.row_header_cell(r.label),
-                                    rx.table.cell(r.count),
-                                    rx.table.cell(r.share),
-                                ),
-                            )
-                        ),
-                        size="1",
-                        variant="ghost",
-                        width="100%",
                     ),
-                    overflow_x="auto",
-                    width="100%",
+                    variant="ghost",
                 ),
                 rx.text("Inget som återkommer minst tre gånger.", size="2", color=GRAY),
             ),

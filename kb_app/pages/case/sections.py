@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app.components.case_table import scroll_table
 from kb_app.components.forms import radio, textarea
 from kb_app.pages.case.parts import (
     GRAY,
@@ -216,35 +217,20 @@ def closed_summary() -> rx.Component:
 
 
 def promptness_table() -> rx.Component:
-    return rx.box(
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *[
-                        rx.table.column_header_cell(h)
-                        for h in ["Steg", "Frist", "Senast", "Utfört", "Tid", "Bedömning"]
-                    ]
-                )
+    """Every step: its limit, when it was due and done, the time taken, met or not."""
+    return scroll_table(
+        ["Steg", "Frist", "Senast", "Utfört", "Tid", "Bedömning"],
+        rx.foreach(
+            S.promptness,
+            lambda r: rx.table.row(
+                rx.table.row_header_cell(r["step"]),
+                rx.table.cell(r["limit"]),
+                rx.table.cell(r["due"]),
+                rx.table.cell(rx.cond(r["done"] != "", r["done"], "–")),
+                rx.table.cell(r["taken"]),
+                rx.table.cell(status_badge(r)),
             ),
-            rx.table.body(
-                rx.foreach(
-                    S.promptness,
-                    lambda r: rx.table.row(
-                        rx.table.row_header_cell(r["step"]),
-                        rx.table.cell(r["limit"]),
-                        rx.table.cell(r["due"]),
-                        rx.table.cell(rx.cond(r["done"] != "", r["done"], "–")),
-                        rx.table.cell(r["taken"]),
-                        rx.table.cell(status_badge(r)),
-                    ),
-                )
-            ),
-            variant="surface",
-            size="1",
-            width="100%",
         ),
-        overflow_x="auto",
-        width="100%",
     )
 
 

@@ -9,11 +9,12 @@ from kb_app.pages.case.sections import promptness_table, timeline_item
 from kb_app.state.case import CaseState as S
 
 
+def _file_row(head, *cells) -> rx.Component:
+    return rx.table.row(rx.table.row_header_cell(head, width="14rem"), rx.table.cell(*cells))
+
+
 def _file_kv(label: str, value) -> rx.Component:
-    return rx.table.row(
-        rx.table.row_header_cell(label, width="14rem"),
-        rx.table.cell(rx.text(rx.cond(value != "", value, "–"), white_space="pre-wrap")),
-    )
+    return _file_row(label, rx.text(rx.cond(value != "", value, "–"), white_space="pre-wrap"))
 
 
 def _file_table(*rows) -> rx.Component:
@@ -86,12 +87,10 @@ def case_file_content() -> rx.Component:
                 _file_table(
                     rx.foreach(
                         S.parties,
-                        lambda p: rx.table.row(
-                            rx.table.row_header_cell(p["role"], width="14rem"),
-                            rx.table.cell(
-                                p["name"] + " (" + p["kind"] + ")",
-                                rx.cond(p["class_name"] != "", ", " + p["class_name"], ""),
-                            ),
+                        lambda p: _file_row(
+                            p["role"],
+                            p["name"] + " (" + p["kind"] + ")",
+                            rx.cond(p["class_name"] != "", ", " + p["class_name"], ""),
                         ),
                     )
                 ),
@@ -102,16 +101,14 @@ def case_file_content() -> rx.Component:
                         _file_table(
                             rx.foreach(
                                 S.measures,
-                                lambda m: rx.table.row(
-                                    rx.table.row_header_cell(m["level"], width="14rem"),
-                                    rx.table.cell(
-                                        m["description"]
-                                        + " (ansvarig "
-                                        + m["responsible"]
-                                        + ", senast "
-                                        + m["due"]
-                                        + ")"
-                                    ),
+                                lambda m: _file_row(
+                                    m["level"],
+                                    m["description"]
+                                    + " (ansvarig "
+                                    + m["responsible"]
+                                    + ", senast "
+                                    + m["due"]
+                                    + ")",
                                 ),
                             )
                         ),

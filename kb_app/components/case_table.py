@@ -38,10 +38,7 @@ def _reference_cell(row, **props) -> rx.Component:
 def _row(row) -> rx.Component:
     return rx.table.row(
         _reference_cell(row),
-        rx.table.cell(row["reported"]),
-        rx.table.cell(row["unit"]),
-        rx.table.cell(row["class_name"]),
-        rx.table.cell(row["kinds"]),
+        *[rx.table.cell(row[key]) for key in ("reported", "unit", "class_name", "kinds")],
         rx.table.cell(
             rx.hstack(
                 rx.text(row["step"]),
@@ -156,10 +153,7 @@ def _overview_row(row) -> rx.Component:
     return rx.table.row(
         _reference_cell(row, white_space="nowrap"),
         rx.table.cell(row["reported"], white_space="nowrap"),
-        rx.table.cell(row["unit"]),
-        rx.table.cell(row["class_name"]),
-        rx.table.cell(row["grade"]),
-        rx.table.cell(row["kinds"]),
+        *[rx.table.cell(row[key]) for key in ("unit", "class_name", "grade", "kinds")],
         rx.table.cell(
             rx.flex(
                 _step_badge(row),

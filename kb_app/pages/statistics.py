@@ -39,6 +39,7 @@ def _date_input(label: str, id_: str, value, on_change) -> rx.Component:
 
 
 def filters() -> rx.Component:
+    """Period, year or dates, unit and grade."""
     return rx.card(
         rx.vstack(
             rx.flex(
@@ -86,6 +87,7 @@ def filters() -> rx.Component:
 
 
 def kpi(item) -> rx.Component:
+    """One key figure with its explanation."""
     return rx.card(
         rx.vstack(
             rx.text(item["label"], size="2", color=GRAY),
@@ -98,6 +100,7 @@ def kpi(item) -> rx.Component:
 
 
 def charts_tab() -> rx.Component:
+    """The key figures and the charts of the selection."""
     return rx.vstack(
         rx.hstack(
             rx.text(S.period_label, weight="medium"),
@@ -241,6 +244,7 @@ def _recurring_table(caption: str, rows, first: str) -> rx.Component:
 
 
 def patterns_tab() -> rx.Component:
+    """Children in several cases, and places and times that recur."""
     return rx.vstack(
         rx.text(
             "Barn och elever som förekommer i flera ärenden sedan ",
@@ -335,6 +339,7 @@ def _export_card(title: str, text, *children: rx.Component) -> rx.Component:
 
 
 def exports_tab() -> rx.Component:
+    """The case list, the annual report and a reply pack to download."""
     return rx.vstack(
         _export_card(
             "Ärendelista",
@@ -410,6 +415,7 @@ def exports_tab() -> rx.Component:
 
 
 def content() -> rx.Component:
+    """The filters above the three tabs."""
     return rx.vstack(
         filters(),
         rx.tabs.root(

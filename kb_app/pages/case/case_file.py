@@ -27,6 +27,7 @@ def _head_rows(*rows: tuple[str, str]) -> list[rx.Component]:
 
 
 def case_file_content() -> rx.Component:
+    """The printable case file: facts, parties, measures, promptness, timeline."""
     return column(
         rx.hstack(
             rx.link(

@@ -20,6 +20,7 @@ from kb_app.state.case import CaseState as S
 
 
 def delegate_forms(intro: str) -> rx.Component:
+    """Delegate to a person in the organisation, or invite a new one."""
     existing = case_form(
         "d-existing-",
         S.delegate_existing,
@@ -66,6 +67,7 @@ def delegate_forms(intro: str) -> rx.Component:
 
 
 def delegation_section() -> rx.Component:
+    """Who investigates, since when; withdraw or delegate."""
     return section(
         "Utredare",
         listing(

@@ -10,6 +10,7 @@ from kb_app.state.case import CaseState as S
 
 
 def header() -> rx.Component:
+    """Back link, reference, step and late badge, unit; the export buttons."""
     return rx.flex(
         rx.vstack(
             rx.link(
@@ -56,6 +57,7 @@ def header() -> rx.Component:
 
 
 def facts_bar() -> rx.Component:
+    """Next step, who is responsible, its limit, when reported."""
     return rx.card(
         rx.grid(
             kv(
@@ -79,6 +81,7 @@ def facts_bar() -> rx.Component:
 
 
 def staff_banner() -> rx.Component:
+    """When staff are involved: what that means, and the organiser's take-over."""
     return rx.cond(
         S.flags["staff_involved"],
         rx.callout.root(
@@ -120,6 +123,7 @@ def staff_banner() -> rx.Component:
 
 
 def notice() -> rx.Component:
+    """What the last action did."""
     return rx.cond(
         S.notice != "",
         rx.callout(

@@ -20,7 +20,13 @@ from kb_app.pages.case.step_forms import next_step_card
 from kb_app.state.case import CaseState as S
 
 
+def _pane(flex: str, *sections: rx.Component) -> rx.Component:
+    """One of the page's two columns (side by side on wide screens)."""
+    return rx.vstack(*sections, spacing="4", flex=flex, min_width="0", width="100%")
+
+
 def case_content() -> rx.Component:
+    """The case page: header and banners, then the two columns."""
     return column(
         header(),
         notice(),
@@ -28,25 +34,13 @@ def case_content() -> rx.Component:
         facts_bar(),
         closed_summary(),
         rx.flex(
-            rx.vstack(
-                next_step_card(),
-                incident_section(),
-                timeline_section(),
-                note_section(),
-                spacing="4",
-                flex="2",
-                min_width="0",
-                width="100%",
-            ),
-            rx.vstack(
+            _pane("2", next_step_card(), incident_section(), timeline_section(), note_section()),
+            _pane(
+                "1",
                 parties_section(),
                 delegation_section(),
                 measures_section(),
                 rx.cond(~S.flags["closed"], promptness_section()),
-                spacing="4",
-                flex="1",
-                min_width="0",
-                width="100%",
             ),
             direction=rx.breakpoints(initial="column", md="row"),
             spacing="4",

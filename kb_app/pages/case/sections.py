@@ -22,6 +22,8 @@ from kb_app.state.case import CaseState as S
 
 
 def incident_section() -> rx.Component:
+    """The report: when, where, what kind, who reported it, and its texts."""
+
     def para(label: str, value) -> rx.Component:
         return rx.cond(
             value != "",
@@ -59,6 +61,7 @@ def incident_section() -> rx.Component:
 
 
 def timeline_item(ev) -> rx.Component:
+    """One event: what, when, who, and its details."""
     return rx.box(
         rx.flex(
             rx.text(ev["label"], weight="bold", size="2"),
@@ -81,6 +84,7 @@ def timeline_item(ev) -> rx.Component:
 
 
 def timeline_section() -> rx.Component:
+    """Every step with who and when, oldest first."""
     return section(
         "Tidslinje",
         rx.text("Varje steg med vem och när. Äldst först, senast nederst.", size="1", color=GRAY),
@@ -93,6 +97,7 @@ def timeline_section() -> rx.Component:
 
 
 def note_section() -> rx.Component:
+    """An internal comment or a supplement with new information."""
     return rx.cond(
         S.flags["can_comment"],
         section(
@@ -125,6 +130,7 @@ def note_section() -> rx.Component:
 
 
 def parties_section() -> rx.Component:
+    """The children and adults the case is about."""
     return section(
         "Parter",
         listing(
@@ -151,6 +157,7 @@ def parties_section() -> rx.Component:
 
 
 def status_badge(row) -> rx.Component:
+    """Met, late or overdue."""
     return rx.badge(
         row["status_label"],
         color_scheme=rx.match(
@@ -161,6 +168,7 @@ def status_badge(row) -> rx.Component:
 
 
 def promptness_section() -> rx.Component:
+    """Every step, its limit in working days and whether it was met."""
     return section(
         "Skyndsamhet",
         rx.text("Varje steg, dess frist i arbetsdagar och om den hölls.", size="1", color=GRAY),
@@ -235,6 +243,7 @@ def promptness_table() -> rx.Component:
 
 
 def measures_section() -> rx.Component:
+    """The measures decided on, with who and by when."""
     return rx.cond(
         S.measures.length() > 0,
         section(

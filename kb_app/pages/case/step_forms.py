@@ -64,6 +64,7 @@ def start_form() -> rx.Component:
 
 
 def investigation_form() -> rx.Component:
+    """Talks held, guardians contacted, findings, conclusion."""
     return case_form(
         "inv-",
         S.submit_investigation,
@@ -112,6 +113,7 @@ def investigation_form() -> rx.Component:
 
 
 def measure_row(row) -> rx.Component:
+    """One measure of the form: level, responsible, due date, description."""
     k = row["key"]
 
     def mid(name: str):
@@ -170,6 +172,7 @@ def measure_row(row) -> rx.Component:
 
 
 def measures_form(decide: bool) -> rx.Component:
+    """The proposal (investigator) or decision (principal) of measures."""
     intro = (
         "Besluta om de åtgärder som skäligen kan krävas för att förhindra fortsatt "
         "kränkande behandling, eller motivera att inga behövs."
@@ -224,6 +227,7 @@ def measures_form(decide: bool) -> rx.Component:
 
 
 def follow_up_form() -> rx.Component:
+    """When the follow-up was made, whether it stopped, what it showed."""
     return case_form(
         "f-",
         S.submit_follow_up,
@@ -283,6 +287,7 @@ def reopen_form() -> rx.Component:
 
 
 def next_step_card() -> rx.Component:
+    """The form of the step that is the user's to take, under its title."""
     title = rx.match(
         S.form,
         ("receive", "Ta emot anmälan"),

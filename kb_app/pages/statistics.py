@@ -86,6 +86,19 @@ def filters() -> rx.Component:
     )
 
 
+def _titled_card(title: str, *children, as_="h2", spacing="3", **props) -> rx.Component:
+    """A card of its own heading and the children under it."""
+    return rx.card(
+        rx.vstack(
+            rx.heading(title, size="3", as_=as_, weight="medium"),
+            *children,
+            spacing=spacing,
+            **props,
+        ),
+        width="100%",
+    )
+
+
 def kpi(item) -> rx.Component:
     """One key figure with its explanation."""
     return rx.card(
@@ -134,17 +147,14 @@ def charts_tab() -> rx.Component:
             rx.cond(
                 S.has_classes,
                 chart_card("classes", S),
-                rx.card(
-                    rx.vstack(
-                        rx.heading("Per klass", size="3", as_="h2", weight="medium"),
-                        rx.text(
-                            "Välj en enhet ovan för att jämföra klasserna med enhetens genomsnitt.",
-                            size="2",
-                            color=GRAY,
-                        ),
-                        spacing="2",
+                _titled_card(
+                    "Per klass",
+                    rx.text(
+                        "Välj en enhet ovan för att jämföra klasserna med enhetens genomsnitt.",
+                        size="2",
+                        color=GRAY,
                     ),
-                    width="100%",
+                    spacing="2",
                 ),
             ),
             chart_card("kinds", S),
@@ -216,29 +226,27 @@ def _pupil(p: PupilRow) -> rx.Component:
 
 
 def _recurring_table(caption: str, rows, first: str) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading(caption, size="3", as_="h3", weight="medium"),
-            rx.cond(
-                rows.length() > 0,
-                scroll_table(
-                    ["Enhet", first, "Ärenden", "Andel av enhetens"],
-                    rx.foreach(
-                        rows,
-                        lambda r: rx.table.row(
-                            rx.table.cell(r.unit),
-                            rx.table.row_header_cell(r.label),
-                            rx.table.cell(r.count),
-                            rx.table.cell(r.share),
-                        ),
+    return _titled_card(
+        caption,
+        rx.cond(
+            rows.length() > 0,
+            scroll_table(
+                ["Enhet", first, "Ärenden", "Andel av enhetens"],
+                rx.foreach(
+                    rows,
+                    lambda r: rx.table.row(
+                        rx.table.cell(r.unit),
+                        rx.table.row_header_cell(r.label),
+                        rx.table.cell(r.count),
+                        rx.table.cell(r.share),
                     ),
-                    variant="ghost",
                 ),
-                rx.text("Inget som återkommer minst tre gånger.", size="2", color=GRAY),
+                variant="ghost",
             ),
-            spacing="2",
-            width="100%",
+            rx.text("Inget som återkommer minst tre gånger.", size="2", color=GRAY),
         ),
+        as_="h3",
+        spacing="2",
         width="100%",
     )
 
@@ -300,6 +308,18 @@ def patterns_tab() -> rx.Component:
     )
 
 
+_DOWNLOAD_STYLE = {
+    "display": "inline-flex",
+    "align_items": "center",
+    "gap": "0.4rem",
+    "padding": "0.45rem 0.9rem",
+    "border_radius": "var(--radius-2)",
+    "font_size": "var(--font-size-2)",
+    "font_weight": "500",
+    "text_decoration": "none",
+}
+
+
 def _download(label: str, href, icon: str, primary: bool = False) -> rx.Component:
     # The file comes from a backend route, not a page of the app: let the browser
     # fetch it (rx.el.a is a client-side router link unless told otherwise).
@@ -308,14 +328,7 @@ def _download(label: str, href, icon: str, primary: bool = False) -> rx.Componen
         label,
         href=href,
         reload_document=True,
-        display="inline-flex",
-        align_items="center",
-        gap="0.4rem",
-        padding="0.45rem 0.9rem",
-        border_radius="var(--radius-2)",
-        font_size="var(--font-size-2)",
-        font_weight="500",
-        text_decoration="none",
+        **_DOWNLOAD_STYLE,
         color="white" if primary else rx.color("teal", 11),
         background=rx.color("teal", 9) if primary else rx.color("teal", 3),
         _hover={"background": rx.color("teal", 10) if primary else rx.color("teal", 4)},
@@ -327,15 +340,8 @@ def _downloads(*links: rx.Component, **props) -> rx.Component:
 
 
 def _export_card(title: str, text, *children: rx.Component) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading(title, size="3", as_="h2", weight="medium"),
-            rx.text(*(text if isinstance(text, tuple) else (text,)), size="2", color=GRAY),
-            *children,
-            spacing="3",
-        ),
-        width="100%",
-    )
+    text = rx.text(*(text if isinstance(text, tuple) else (text,)), size="2", color=GRAY)
+    return _titled_card(title, text, *children)
 
 
 def exports_tab() -> rx.Component:

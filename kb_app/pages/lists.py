@@ -198,9 +198,14 @@ def _filters() -> rx.Component:
     )
 
 
+def _line(*children, spacing: str = "3", **props) -> rx.Component:
+    """Children side by side, centred, wrapping on narrow screens."""
+    return rx.flex(*children, spacing=spacing, align="center", wrap="wrap", **props)
+
+
 def _summary() -> rx.Component:
-    return rx.flex(
-        rx.flex(
+    return _line(
+        _line(
             rx.text(S.total_label, weight="medium", size="3"),
             rx.cond(
                 S.active_filters > 0,
@@ -212,9 +217,6 @@ def _summary() -> rx.Component:
                     size="2",
                 ),
             ),
-            spacing="3",
-            align="center",
-            wrap="wrap",
         ),
         rx.spacer(),
         rx.flex(
@@ -229,9 +231,6 @@ def _summary() -> rx.Component:
             spacing="2",
             align="center",
         ),
-        align="center",
-        spacing="3",
-        wrap="wrap",
         width="100%",
     )
 
@@ -327,7 +326,7 @@ def overview_page() -> rx.Component:
     return page_frame(
         "Översikt",
         lambda: rx.vstack(
-            rx.flex(
+            _line(
                 rx.text(
                     "Alla ärenden du har tillgång till. Klicka på en siffra för att filtrera.",
                     color=MUTED,
@@ -336,8 +335,6 @@ def overview_page() -> rx.Component:
                 rx.spacer(),
                 _live_note(),
                 spacing="2",
-                wrap="wrap",
-                align="center",
                 width="100%",
             ),
             _cards(),

@@ -5,60 +5,60 @@ from __future__ import annotations
 import reflex as rx
 
 from kb_app.components.case_table import late_badge
-from kb_app.pages.case.parts import GRAY, button, kv, link_button, pdf_button
+from kb_app.pages.case.parts import GRAY, button, card, kv, link_button, pdf_button
 from kb_app.state.case import CaseState as S
 
 
 def header() -> rx.Component:
     """Back link, reference, step and late badge, unit; the export buttons."""
-    return rx.flex(
-        rx.vstack(
-            rx.link(
-                rx.hstack(rx.icon("arrow-left", size=14), rx.text("Till listan", size="2")),
-                href="/",
-                color=GRAY,
-                class_name="kb-noprint",
-            ),
-            rx.hstack(
-                rx.heading(S.head["reference"], size="7", as_="h1"),
-                rx.badge(S.head["step"], color_scheme="teal", variant="soft", size="2"),
-                rx.cond(S.flags["late"], late_badge()),
-                align="center",
-                spacing="3",
-                wrap="wrap",
-            ),
-            rx.text(
-                S.head["unit"],
-                rx.cond(S.head["class_name"] != "", " · " + S.head["class_name"], ""),
-                rx.cond(S.head["grade"] != "", " · " + S.head["grade"], ""),
-                color=GRAY,
-                size="3",
-            ),
-            spacing="1",
-            align="start",
+    bar = {"spacing": "3", "align": "end", "wrap": "wrap", "width": "100%"}
+    return rx.flex(_title(), rx.spacer(), _exports(), **bar)
+
+
+def _title() -> rx.Component:
+    return rx.vstack(
+        rx.link(
+            rx.hstack(rx.icon("arrow-left", size=14), rx.text("Till listan", size="2")),
+            href="/",
+            color=GRAY,
+            class_name="kb-noprint",
         ),
-        rx.spacer(),
-        rx.cond(
-            S.flags["can_export"],
-            rx.hstack(
-                link_button(
-                    "Ärendeakt", "printer", "/arenden/" + S.open_case_id + "/akt", variant="soft"
-                ),
-                pdf_button("PDF", variant="soft"),
-                spacing="2",
-                class_name="kb-noprint",
-            ),
+        rx.hstack(
+            rx.heading(S.head["reference"], size="7", as_="h1"),
+            rx.badge(S.head["step"], color_scheme="teal", variant="soft", size="2"),
+            rx.cond(S.flags["late"], late_badge()),
+            align="center",
+            spacing="3",
+            wrap="wrap",
         ),
-        spacing="3",
-        align="end",
-        wrap="wrap",
-        width="100%",
+        rx.text(
+            S.head["unit"],
+            rx.cond(S.head["class_name"] != "", " · " + S.head["class_name"], ""),
+            rx.cond(S.head["grade"] != "", " · " + S.head["grade"], ""),
+            color=GRAY,
+            size="3",
+        ),
+        spacing="1",
+        align="start",
+    )
+
+
+def _exports() -> rx.Component:
+    file_href = "/arenden/" + S.open_case_id + "/akt"
+    return rx.cond(
+        S.flags["can_export"],
+        rx.hstack(
+            link_button("Ärendeakt", "printer", file_href, variant="soft"),
+            pdf_button("PDF", variant="soft"),
+            spacing="2",
+            class_name="kb-noprint",
+        ),
     )
 
 
 def facts_bar() -> rx.Component:
     """Next step, who is responsible, its limit, when reported."""
-    return rx.card(
+    return card(
         rx.grid(
             kv(
                 "Nästa steg",
@@ -75,9 +75,10 @@ def facts_bar() -> rx.Component:
             spacing="4",
             width="100%",
         ),
-        size="2",
-        width="100%",
     )
+
+
+_BANNER = {"color_scheme": "amber", "variant": "surface", "width": "100%"}
 
 
 def staff_banner() -> rx.Component:
@@ -115,9 +116,7 @@ def staff_banner() -> rx.Component:
                 spacing="2",
                 align="start",
             ),
-            color_scheme="amber",
-            variant="surface",
-            width="100%",
+            **_BANNER,
         ),
     )
 

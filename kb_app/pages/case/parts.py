@@ -10,6 +10,10 @@ from kb_app.state.case import CaseState as S
 GRAY = rx.color("gray", 11)
 
 
+def card(*children, size: str = "2", **props) -> rx.Component:
+    return rx.card(*children, size=size, width="100%", **props)
+
+
 def column(*children, spacing: str = "3", **props) -> rx.Component:
     """Children one under the other, each as wide as the column."""
     return rx.vstack(*children, spacing=spacing, width="100%", align="stretch", **props)
@@ -62,7 +66,7 @@ def case_form(
 
 
 def section(title: str, *children, icon: str | None = None, **props) -> rx.Component:
-    return rx.card(
+    return card(
         column(
             rx.hstack(
                 *([rx.icon(icon, size=18, color=rx.color("teal", 10))] if icon else []),
@@ -72,8 +76,6 @@ def section(title: str, *children, icon: str | None = None, **props) -> rx.Compo
             ),
             *children,
         ),
-        size="2",
-        width="100%",
         **props,
     )
 

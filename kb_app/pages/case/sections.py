@@ -10,6 +10,7 @@ from kb_app.components.forms import radio, textarea
 from kb_app.pages.case.parts import (
     GRAY,
     button,
+    card,
     case_form,
     column,
     field,
@@ -197,7 +198,7 @@ def closed_summary() -> rx.Component:
     """A closed case: one page that shows every step, its time, its limit, met or not."""
     return rx.cond(
         S.flags["closed"],
-        rx.card(
+        card(
             column(
                 rx.hstack(
                     rx.icon("circle-check-big", size=20, color=rx.color("teal", 10)),
@@ -219,7 +220,6 @@ def closed_summary() -> rx.Component:
                 promptness_table(),
             ),
             size="3",
-            width="100%",
         ),
     )
 

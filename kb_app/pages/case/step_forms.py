@@ -11,6 +11,7 @@ from kb_app.pages.case.delegation import delegate_forms
 from kb_app.pages.case.parts import (
     GRAY,
     button,
+    card,
     case_form,
     choices,
     column,
@@ -323,13 +324,9 @@ def next_step_card() -> rx.Component:
     return rx.cond(
         S.flags["closed"] & (S.form == ""),
         rx.fragment(),
-        rx.card(
-            column(
-                rx.heading(title, size="5", as_="h2"),
-                body,
-            ),
+        card(
+            column(rx.heading(title, size="5", as_="h2"), body),
             size="3",
-            width="100%",
             class_name="kb-noprint kb-next",
         ),
     )

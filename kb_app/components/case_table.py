@@ -1,5 +1,6 @@
 """Tables of cases: the sortable overview table (with a card list on phones) and
-the plain list of "Mina ärenden"."""
+the plain list of "Mina ärenden"; and the scrolling table the case and statistics
+pages share."""
 
 from __future__ import annotations
 
@@ -14,15 +15,30 @@ def staff_badge() -> rx.Component:
     return rx.badge("Personal inblandad", color_scheme="amber", variant="soft")
 
 
+def scroll_table(headers, body: rx.Component, *, variant="surface", size="1", **props):
+    """A table under its column headers, in a box that scrolls sideways when narrow."""
+    return rx.box(
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in headers])),
+            rx.table.body(body),
+            variant=variant,
+            size=size,
+            width="100%",
+        ),
+        **{"overflow_x": "auto", "width": "100%", **props},
+    )
+
+
+def _reference_cell(row, **props) -> rx.Component:
+    return rx.table.row_header_cell(
+        rx.link(row["reference"], href="/arenden/" + row["id"], weight="medium"), **props
+    )
+
+
 def _row(row) -> rx.Component:
     return rx.table.row(
-        rx.table.row_header_cell(
-            rx.link(row["reference"], href="/arenden/" + row["id"], weight="medium")
-        ),
-        rx.table.cell(row["reported"]),
-        rx.table.cell(row["unit"]),
-        rx.table.cell(row["class_name"]),
-        rx.table.cell(row["kinds"]),
+        _reference_cell(row),
+        *[rx.table.cell(row[key]) for key in ("reported", "unit", "class_name", "kinds")],
         rx.table.cell(
             rx.hstack(
                 rx.text(row["step"]),
@@ -55,31 +71,11 @@ def case_table(rows, empty_text: str) -> rx.Component:
     return rx.cond(
         rows.length() > 0,
         rx.card(
-            rx.box(
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            *[
-                                rx.table.column_header_cell(h)
-                                for h in [
-                                    "Ärende",
-                                    "Anmält",
-                                    "Enhet",
-                                    "Klass",
-                                    "Slag",
-                                    "Steg",
-                                    "Ansvarig",
-                                    "Nästa frist",
-                                ]
-                            ]
-                        )
-                    ),
-                    rx.table.body(rx.foreach(rows, _row)),
-                    variant="surface",
-                    size="2",
-                    width="100%",
-                ),
-                overflow_x="auto",
+            scroll_table(
+                ["Ärende", "Anmält", "Enhet", "Klass", "Slag", "Steg", "Ansvarig", "Nästa frist"],
+                rx.foreach(rows, _row),
+                size="2",
+                width=None,
             ),
             padding="0",
         ),
@@ -155,15 +151,9 @@ def _step_badge(row) -> rx.Component:
 
 def _overview_row(row) -> rx.Component:
     return rx.table.row(
-        rx.table.row_header_cell(
-            rx.link(row["reference"], href="/arenden/" + row["id"], weight="medium"),
-            white_space="nowrap",
-        ),
+        _reference_cell(row, white_space="nowrap"),
         rx.table.cell(row["reported"], white_space="nowrap"),
-        rx.table.cell(row["unit"]),
-        rx.table.cell(row["class_name"]),
-        rx.table.cell(row["grade"]),
-        rx.table.cell(row["kinds"]),
+        *[rx.table.cell(row[key]) for key in ("unit", "class_name", "grade", "kinds")],
         rx.table.cell(
             rx.flex(
                 _step_badge(row),

@@ -10,6 +10,7 @@ from kb_app.components.case_table import (
     overview_list,
     overview_table,
 )
+from kb_app.components.forms import filter_field, native_select
 from kb_app.components.layout import page_frame
 from kb_app.domain.overview import ANY_GROUND, NO_GRADE, OPEN, PAGE_SIZES
 from kb_app.domain.process import STEP_LABELS, STEP_ORDER, Step
@@ -20,32 +21,25 @@ S = OverviewState
 MUTED = rx.color("gray", 11)
 
 
-def _field(label: str, control: rx.Component, html_for: str, **props) -> rx.Component:
-    return rx.flex(
-        rx.el.label(label, html_for=html_for, class_name="kb-label"),
-        control,
-        direction="column",
-        spacing="1",
-        **props,
-    )
-
-
 def _select(
     key: str, label: str, value, options: list[tuple[str, str]], dynamic=None
 ) -> rx.Component:
     """A native select (reliable with keyboard, screen readers and on phones)."""
-    items = [rx.el.option(text, value=val) for val, text in options]
-    if dynamic is not None:
-        items.append(rx.foreach(dynamic, lambda u: rx.el.option(u["name"], value=u["id"])))
-    return _field(
+    more = (
+        []
+        if dynamic is None
+        else [rx.foreach(dynamic, lambda u: rx.el.option(u["name"], value=u["id"]))]
+    )
+    return filter_field(
         label,
-        rx.el.select(
-            *items,
-            id=f"f-{key}",
+        native_select(
+            f"f-{key}",
+            value,
+            lambda v: S.set_filter(key, v),
+            options,
+            None,
+            *more,
             name=f"f-{key}",
-            value=value,
-            on_change=lambda v: S.set_filter(key, v),
-            class_name="kb-select",
         ),
         f"f-{key}",
         min_width="10rem",
@@ -55,7 +49,7 @@ def _select(
 
 def _text(key: str, label: str, value, *, type_: str = "text", **props) -> rx.Component:
     """A text or date field: applied on Enter (the form) or when leaving the field."""
-    return _field(
+    return filter_field(
         label,
         rx.input(
             id=f"f-{key}",
@@ -70,6 +64,16 @@ def _text(key: str, label: str, value, *, type_: str = "text", **props) -> rx.Co
         f"f-{key}",
         flex="1 1 10rem",
         min_width="9rem",
+    )
+
+
+def _flag(label: str, checked, key: str) -> rx.Component:
+    """A yes/no filter, applied when ticked."""
+    return rx.flex(
+        rx.checkbox(label, checked=checked, on_change=lambda v: S.set_flag(key, v), size="2"),
+        align="end",
+        padding_bottom="0.45rem",
+        flex="0 0 auto",
     )
 
 
@@ -132,7 +136,7 @@ def _filters() -> rx.Component:
     return rx.card(
         rx.el.form(
             rx.flex(
-                _field(
+                filter_field(
                     "Sök ärendenummer",
                     rx.input(
                         rx.input.slot(rx.icon("search", size=16)),
@@ -152,17 +156,7 @@ def _filters() -> rx.Component:
                 ),
                 _select("steg", "Steg", S.f_step, STEP_OPTIONS),
                 _select("enhet", "Enhet", S.f_unit, [(ALL, "Alla enheter")], S.unit_options),
-                rx.flex(
-                    rx.checkbox(
-                        "Endast försenade",
-                        checked=S.f_late,
-                        on_change=lambda v: S.set_flag("forsenade", v),
-                        size="2",
-                    ),
-                    align="end",
-                    padding_bottom="0.45rem",
-                    flex="0 0 auto",
-                ),
+                _flag("Endast försenade", S.f_late, "forsenade"),
                 spacing="3",
                 wrap="wrap",
                 align="end",
@@ -181,17 +175,7 @@ def _filters() -> rx.Component:
                     _select("grund", "Diskrimineringsgrund", S.f_ground, GROUND_OPTIONS),
                     _text("fran", "Anmält från", S.f_from, type_="date"),
                     _text("till", "Anmält till", S.f_to, type_="date"),
-                    rx.flex(
-                        rx.checkbox(
-                            "Personal inblandad",
-                            checked=S.f_staff,
-                            on_change=lambda v: S.set_flag("personal", v),
-                            size="2",
-                        ),
-                        align="end",
-                        padding_bottom="0.45rem",
-                        flex="0 0 auto",
-                    ),
+                    _flag("Personal inblandad", S.f_staff, "personal"),
                     spacing="3",
                     wrap="wrap",
                     align="end",
@@ -214,9 +198,14 @@ def _filters() -> rx.Component:
     )
 
 
+def _line(*children, spacing: str = "3", **props) -> rx.Component:
+    """Children side by side, centred, wrapping on narrow screens."""
+    return rx.flex(*children, spacing=spacing, align="center", wrap="wrap", **props)
+
+
 def _summary() -> rx.Component:
-    return rx.flex(
-        rx.flex(
+    return _line(
+        _line(
             rx.text(S.total_label, weight="medium", size="3"),
             rx.cond(
                 S.active_filters > 0,
@@ -228,26 +217,20 @@ def _summary() -> rx.Component:
                     size="2",
                 ),
             ),
-            spacing="3",
-            align="center",
-            wrap="wrap",
         ),
         rx.spacer(),
         rx.flex(
             rx.el.label("Per sida", html_for="f-antal", class_name="kb-hint"),
-            rx.el.select(
-                *[rx.el.option(str(n), value=str(n)) for n in PAGE_SIZES],
-                id="f-antal",
-                value=S.f_per_page,
-                on_change=lambda v: S.set_filter("antal", v),
+            native_select(
+                "f-antal",
+                S.f_per_page,
+                lambda v: S.set_filter("antal", v),
+                [(str(n), str(n)) for n in PAGE_SIZES],
                 class_name="kb-select kb-select-small",
             ),
             spacing="2",
             align="center",
         ),
-        align="center",
-        spacing="3",
-        wrap="wrap",
         width="100%",
     )
 
@@ -343,7 +326,7 @@ def overview_page() -> rx.Component:
     return page_frame(
         "Översikt",
         lambda: rx.vstack(
-            rx.flex(
+            _line(
                 rx.text(
                     "Alla ärenden du har tillgång till. Klicka på en siffra för att filtrera.",
                     color=MUTED,
@@ -352,8 +335,6 @@ def overview_page() -> rx.Component:
                 rx.spacer(),
                 _live_note(),
                 spacing="2",
-                wrap="wrap",
-                align="center",
                 width="100%",
             ),
             _cards(),

@@ -4,60 +4,42 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app.components.case_table import scroll_table
 from kb_app.components.charts import chart_card
+from kb_app.components.forms import field, select
 from kb_app.components.layout import page_frame
 from kb_app.domain.statistics import PERIOD_KIND_LABELS
 from kb_app.state.statistics import CaseLink, PupilRow, RecurringRow
 from kb_app.state.statistics import StatisticsState as S
 
-LABEL_STYLE = {"font_size": "var(--font-size-2)", "font_weight": "500"}
+GRAY = rx.color("gray", 11)
 
 
-def _select(label: str, id_: str, value, options, on_change) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=id_, **LABEL_STYLE),
-        rx.select.root(
-            rx.select.trigger(id=id_, width="100%", aria_label=label),
-            rx.select.content(
-                rx.foreach(options, lambda o: rx.select.item(o["label"], value=o["value"]))
-            ),
-            value=value,
-            on_change=on_change,
-        ),
-        spacing="1",
-        min_width=["100%", "12rem"],
-        flex="1",
-    )
+def _labelled(label, control: rx.Component, id_: str, **props) -> rx.Component:
+    return field(control, label_text=label, control_id=id_, width=None, align="start", **props)
+
+
+def _select(label, id_: str, items, value, on_change, min_width="12rem") -> rx.Component:
+    control = select(id_, *items, aria_label=label, value=value, on_change=on_change)
+    return _labelled(label, control, id_, min_width=["100%", min_width], flex="1")
+
+
+def _options(options) -> list[rx.Component]:
+    return [rx.foreach(options, lambda o: rx.select.item(o["label"], value=o["value"]))]
 
 
 def _period_kind_select() -> rx.Component:
-    return rx.vstack(
-        rx.el.label("Period", html_for="stat-period", **LABEL_STYLE),
-        rx.select.root(
-            rx.select.trigger(id="stat-period", width="100%", aria_label="Period"),
-            rx.select.content(
-                *[rx.select.item(label, value=str(k)) for k, label in PERIOD_KIND_LABELS.items()]
-            ),
-            value=S.period_kind,
-            on_change=S.set_period_kind,
-        ),
-        spacing="1",
-        min_width=["100%", "10rem"],
-        flex="1",
-    )
+    items = [rx.select.item(label, value=str(k)) for k, label in PERIOD_KIND_LABELS.items()]
+    return _select("Period", "stat-period", items, S.period_kind, S.set_period_kind, "10rem")
 
 
 def _date_input(label: str, id_: str, value, on_change) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=id_, **LABEL_STYLE),
-        rx.input(id=id_, type="date", value=value, on_change=on_change, width="100%"),
-        spacing="1",
-        flex="1",
-        min_width=["100%", "10rem"],
-    )
+    control = rx.input(id=id_, type="date", value=value, on_change=on_change, width="100%")
+    return _labelled(label, control, id_, flex="1", min_width=["100%", "10rem"])
 
 
 def filters() -> rx.Component:
+    """Period, year or dates, unit and grade."""
     return rx.card(
         rx.vstack(
             rx.flex(
@@ -81,13 +63,13 @@ def filters() -> rx.Component:
                     _select(
                         rx.cond(S.period_kind == "calendar_year", "År", "Läsår"),
                         "stat-year",
+                        _options(S.year_options),
                         S.year,
-                        S.year_options,
                         S.set_year,
                     ),
                 ),
-                _select("Enhet", "stat-unit", S.unit, S.unit_options, S.set_unit),
-                _select("Årskurs", "stat-grade", S.grade, S.grade_options, S.set_grade),
+                _select("Enhet", "stat-unit", _options(S.unit_options), S.unit, S.set_unit),
+                _select("Årskurs", "stat-grade", _options(S.grade_options), S.grade, S.set_grade),
                 gap="3",
                 wrap="wrap",
                 width="100%",
@@ -104,10 +86,24 @@ def filters() -> rx.Component:
     )
 
 
-def kpi(item) -> rx.Component:
+def _titled_card(title: str, *children, as_="h2", spacing="3", **props) -> rx.Component:
+    """A card of its own heading and the children under it."""
     return rx.card(
         rx.vstack(
-            rx.text(item["label"], size="2", color=rx.color("gray", 11)),
+            rx.heading(title, size="3", as_=as_, weight="medium"),
+            *children,
+            spacing=spacing,
+            **props,
+        ),
+        width="100%",
+    )
+
+
+def kpi(item) -> rx.Component:
+    """One key figure with its explanation."""
+    return rx.card(
+        rx.vstack(
+            rx.text(item["label"], size="2", color=GRAY),
             rx.text(item["value"], size="7", weight="bold", line_height="1.1"),
             rx.text(item["explanation"], size="1", color=rx.color("gray", 10)),
             spacing="1",
@@ -117,11 +113,12 @@ def kpi(item) -> rx.Component:
 
 
 def charts_tab() -> rx.Component:
+    """The key figures and the charts of the selection."""
     return rx.vstack(
         rx.hstack(
             rx.text(S.period_label, weight="medium"),
             rx.text("·", color=rx.color("gray", 9)),
-            rx.text(S.scope_label, color=rx.color("gray", 11)),
+            rx.text(S.scope_label, color=GRAY),
             rx.cond(S.busy, rx.spinner(size="2")),
             spacing="2",
             wrap="wrap",
@@ -150,17 +147,14 @@ def charts_tab() -> rx.Component:
             rx.cond(
                 S.has_classes,
                 chart_card("classes", S),
-                rx.card(
-                    rx.vstack(
-                        rx.heading("Per klass", size="3", as_="h2", weight="medium"),
-                        rx.text(
-                            "Välj en enhet ovan för att jämföra klasserna med enhetens genomsnitt.",
-                            size="2",
-                            color=rx.color("gray", 11),
-                        ),
-                        spacing="2",
+                _titled_card(
+                    "Per klass",
+                    rx.text(
+                        "Välj en enhet ovan för att jämföra klasserna med enhetens genomsnitt.",
+                        size="2",
+                        color=GRAY,
                     ),
-                    width="100%",
+                    spacing="2",
                 ),
             ),
             chart_card("kinds", S),
@@ -206,7 +200,7 @@ def _pupil(p: PupilRow) -> rx.Component:
                 rx.text(
                     p.unit + " · " + p.summary + " · " + p.period,
                     size="2",
-                    color=rx.color("gray", 11),
+                    color=GRAY,
                 ),
                 rx.flex(rx.foreach(p.cases, _case_link), gap="0.4rem 1rem", wrap="wrap"),
                 spacing="2",
@@ -232,51 +226,33 @@ def _pupil(p: PupilRow) -> rx.Component:
 
 
 def _recurring_table(caption: str, rows, first: str) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading(caption, size="3", as_="h3", weight="medium"),
-            rx.cond(
-                rows.length() > 0,
-                rx.box(
-                    rx.table.root(
-                        rx.table.header(
-                            rx.table.row(
-                                rx.table.column_header_cell("Enhet"),
-                                rx.table.column_header_cell(first),
-                                rx.table.column_header_cell("Ärenden"),
-                                rx.table.column_header_cell("Andel av enhetens"),
-                            )
-                        ),
-                        rx.table.body(
-                            rx.foreach(
-                                rows,
-                                lambda r: rx.table.row(
-                                    rx.table.cell(r.unit),
-                                    rx.table.row_header_cell(r.label),
-                                    rx.table.cell(r.count),
-                                    rx.table.cell(r.share),
-                                ),
-                            )
-                        ),
-                        size="1",
-                        variant="ghost",
-                        width="100%",
+    return _titled_card(
+        caption,
+        rx.cond(
+            rows.length() > 0,
+            scroll_table(
+                ["Enhet", first, "Ärenden", "Andel av enhetens"],
+                rx.foreach(
+                    rows,
+                    lambda r: rx.table.row(
+                        rx.table.cell(r.unit),
+                        rx.table.row_header_cell(r.label),
+                        rx.table.cell(r.count),
+                        rx.table.cell(r.share),
                     ),
-                    overflow_x="auto",
-                    width="100%",
                 ),
-                rx.text(
-                    "Inget som återkommer minst tre gånger.", size="2", color=rx.color("gray", 11)
-                ),
+                variant="ghost",
             ),
-            spacing="2",
-            width="100%",
+            rx.text("Inget som återkommer minst tre gånger.", size="2", color=GRAY),
         ),
+        as_="h3",
+        spacing="2",
         width="100%",
     )
 
 
 def patterns_tab() -> rx.Component:
+    """Children in several cases, and places and times that recur."""
     return rx.vstack(
         rx.text(
             "Barn och elever som förekommer i flera ärenden sedan ",
@@ -284,7 +260,7 @@ def patterns_tab() -> rx.Component:
             " (samma namn och klass inom enheten), som utsatta eller inblandade. "
             "Två olika barn kan ha samma namn: markera då matchningen som fel.",
             size="2",
-            color=rx.color("gray", 11),
+            color=GRAY,
         ),
         rx.cond(
             S.patterns_message != "",
@@ -297,7 +273,7 @@ def patterns_tab() -> rx.Component:
             rx.card(
                 rx.text(
                     "Inga barn eller elever förekommer i flera ärenden de senaste 12 månaderna.",
-                    color=rx.color("gray", 11),
+                    color=GRAY,
                 ),
                 width="100%",
             ),
@@ -308,7 +284,7 @@ def patterns_tab() -> rx.Component:
                 rx.text(
                     S.dismissed_count.to_string() + " matchningar är markerade som fel och dolda.",
                     size="2",
-                    color=rx.color("gray", 11),
+                    color=GRAY,
                 ),
                 rx.button(
                     "Visa dem igen",
@@ -332,6 +308,18 @@ def patterns_tab() -> rx.Component:
     )
 
 
+_DOWNLOAD_STYLE = {
+    "display": "inline-flex",
+    "align_items": "center",
+    "gap": "0.4rem",
+    "padding": "0.45rem 0.9rem",
+    "border_radius": "var(--radius-2)",
+    "font_size": "var(--font-size-2)",
+    "font_weight": "500",
+    "text_decoration": "none",
+}
+
+
 def _download(label: str, href, icon: str, primary: bool = False) -> rx.Component:
     # The file comes from a backend route, not a page of the app: let the browser
     # fetch it (rx.el.a is a client-side router link unless told otherwise).
@@ -340,119 +328,92 @@ def _download(label: str, href, icon: str, primary: bool = False) -> rx.Componen
         label,
         href=href,
         reload_document=True,
-        display="inline-flex",
-        align_items="center",
-        gap="0.4rem",
-        padding="0.45rem 0.9rem",
-        border_radius="var(--radius-2)",
-        font_size="var(--font-size-2)",
-        font_weight="500",
-        text_decoration="none",
+        **_DOWNLOAD_STYLE,
         color="white" if primary else rx.color("teal", 11),
         background=rx.color("teal", 9) if primary else rx.color("teal", 3),
         _hover={"background": rx.color("teal", 10) if primary else rx.color("teal", 4)},
     )
 
 
+def _downloads(*links: rx.Component, **props) -> rx.Component:
+    return rx.flex(*links, gap="3", wrap="wrap", **props)
+
+
+def _export_card(title: str, text, *children: rx.Component) -> rx.Component:
+    text = rx.text(*(text if isinstance(text, tuple) else (text,)), size="2", color=GRAY)
+    return _titled_card(title, text, *children)
+
+
 def exports_tab() -> rx.Component:
+    """The case list, the annual report and a reply pack to download."""
     return rx.vstack(
-        rx.card(
-            rx.vstack(
-                rx.heading("Ärendelista", size="3", as_="h2", weight="medium"),
-                rx.text(
-                    "Alla ärenden i urvalet ovan (",
-                    S.period_label,
-                    ", ",
-                    S.scope_label,
-                    "). Listan är pseudonymiserad: barn och personal ersätts med "
-                    "beteckningar som ”Elev A” och fritext tas inte med.",
-                    size="2",
-                    color=rx.color("gray", 11),
-                ),
-                rx.el.label(
-                    rx.hstack(
-                        rx.checkbox(
-                            checked=S.include_names,
-                            on_change=S.set_include_names,
-                            id="stat-names",
-                        ),
-                        rx.text("Ta med namn och fritext", size="2"),
-                        spacing="2",
-                        align="center",
+        _export_card(
+            "Ärendelista",
+            (
+                "Alla ärenden i urvalet ovan (",
+                S.period_label,
+                ", ",
+                S.scope_label,
+                "). Listan är pseudonymiserad: barn och personal ersätts med "
+                "beteckningar som ”Elev A” och fritext tas inte med.",
+            ),
+            rx.el.label(
+                rx.hstack(
+                    rx.checkbox(
+                        checked=S.include_names, on_change=S.set_include_names, id="stat-names"
                     ),
-                    html_for="stat-names",
+                    rx.text("Ta med namn och fritext", size="2"),
+                    spacing="2",
+                    align="center",
+                ),
+                html_for="stat-names",
+            ),
+            rx.cond(
+                S.include_names,
+                rx.callout(
+                    "Listan kommer att innehålla namn på barn och beskrivningar av "
+                    "händelserna. Uttaget loggas. Hantera filen som sekretessbelagd.",
+                    icon="triangle-alert",
+                    color_scheme="amber",
+                    size="1",
+                ),
+            ),
+            _downloads(
+                _download("Hämta Excel (XLSX)", S.xlsx_href, "file-spreadsheet", True),
+                _download("Hämta CSV", S.csv_href, "file-text"),
+            ),
+        ),
+        _export_card(
+            "Årsrapport",
+            "Alla diagram och tabeller för urvalet, utan namn: underlag för huvudmannen, "
+            "planen mot kränkande behandling och Skolinspektionen.",
+            _downloads(
+                _download("Hämta PDF", S.report_pdf_href, "file-down", True),
+                _download("Öppna som webbsida", S.report_html_href, "globe"),
+            ),
+        ),
+        _export_card(
+            "Svarspaket för ett ärende",
+            "Anmälan, tidslinje, utredning, åtgärder och uppföljning i en PDF. "
+            "Andra barns namn är maskerade.",
+            _downloads(
+                _labelled(
+                    "Ärendenummer",
+                    rx.input(
+                        id="stat-pack",
+                        placeholder="KB-2026-0001",
+                        value=S.pack_ref,
+                        on_change=S.set_pack_ref,
+                        max_length=32,
+                    ),
+                    "stat-pack",
                 ),
                 rx.cond(
-                    S.include_names,
-                    rx.callout(
-                        "Listan kommer att innehålla namn på barn och beskrivningar av "
-                        "händelserna. Uttaget loggas. Hantera filen som sekretessbelagd.",
-                        icon="triangle-alert",
-                        color_scheme="amber",
-                        size="1",
-                    ),
+                    S.pack_ref.length() > 0,
+                    _download("Hämta svarspaket", S.pack_href, "file-down", True),
                 ),
-                rx.flex(
-                    _download("Hämta Excel (XLSX)", S.xlsx_href, "file-spreadsheet", True),
-                    _download("Hämta CSV", S.csv_href, "file-text"),
-                    gap="3",
-                    wrap="wrap",
-                ),
-                spacing="3",
+                align="end",
             ),
-            width="100%",
-        ),
-        rx.card(
-            rx.vstack(
-                rx.heading("Årsrapport", size="3", as_="h2", weight="medium"),
-                rx.text(
-                    "Alla diagram och tabeller för urvalet, utan namn: underlag för huvudmannen, "
-                    "planen mot kränkande behandling och Skolinspektionen.",
-                    size="2",
-                    color=rx.color("gray", 11),
-                ),
-                rx.flex(
-                    _download("Hämta PDF", S.report_pdf_href, "file-down", True),
-                    _download("Öppna som webbsida", S.report_html_href, "globe"),
-                    gap="3",
-                    wrap="wrap",
-                ),
-                spacing="3",
-            ),
-            width="100%",
-        ),
-        rx.card(
-            rx.vstack(
-                rx.heading("Svarspaket för ett ärende", size="3", as_="h2", weight="medium"),
-                rx.text(
-                    "Anmälan, tidslinje, utredning, åtgärder och uppföljning i en PDF. "
-                    "Andra barns namn är maskerade.",
-                    size="2",
-                    color=rx.color("gray", 11),
-                ),
-                rx.flex(
-                    rx.vstack(
-                        rx.el.label("Ärendenummer", html_for="stat-pack", **LABEL_STYLE),
-                        rx.input(
-                            id="stat-pack",
-                            placeholder="KB-2026-0001",
-                            value=S.pack_ref,
-                            on_change=S.set_pack_ref,
-                            max_length=32,
-                        ),
-                        spacing="1",
-                    ),
-                    rx.cond(
-                        S.pack_ref.length() > 0,
-                        _download("Hämta svarspaket", S.pack_href, "file-down", True),
-                    ),
-                    gap="3",
-                    wrap="wrap",
-                    align="end",
-                ),
-                spacing="3",
-            ),
-            width="100%",
         ),
         spacing="4",
         width="100%",
@@ -460,6 +421,7 @@ def exports_tab() -> rx.Component:
 
 
 def content() -> rx.Component:
+    """The filters above the three tabs."""
     return rx.vstack(
         filters(),
         rx.tabs.root(

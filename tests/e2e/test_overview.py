@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from kb_app import db
+from kb_app.dbtypes import utcnow
 from kb_app.devdata import bench as seed_bench
 from tests.e2e.conftest import login
 from tests.support.helpers import unit_named
@@ -82,8 +83,10 @@ def test_a_new_case_appears_on_an_open_overview(app_server, page, server_db):
         expect(page.get_by_role("row").filter(has_text=other)).to_have_count(0)
 
     # Another principal's unit: never shown here.
-    _, foreign = seed_bench.insert_report(unit_named("Ekbackeskolan 7–9").id)
-    _, mine = seed_bench.insert_report(unit_named("Björkskolan F–6").id, class_name="4A", grade="4")
+    _, foreign = seed_bench.insert_report(unit_named("Ekbackeskolan 7–9").id, now=utcnow())
+    _, mine = seed_bench.insert_report(
+        unit_named("Björkskolan F–6").id, class_name="4A", grade="4", now=utcnow()
+    )
 
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name=mine))
     expect(row).to_be_visible(timeout=10_000)  # polled within about a second

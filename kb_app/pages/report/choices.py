@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kb_app.components.fields import error_text, fieldset, hint
+from kb_app.components.forms import error_text, fieldset, hint
 from kb_app.domain.vocab import GROUNDS, GUARDIANS_INFORMED, KINDS
 from kb_app.pages.report.inputs import S, err
 from kb_app.state.report import field_id

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import reflex as rx
 
 from kb_app.components.blocks import action_button, column, muted, section_card
-from kb_app.components.fields import field, invalid_attrs, native_select
+from kb_app.components.forms import field, invalid_attrs, native_select
 from kb_app.state.report import ReportState, field_id
 
 S = ReportState

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from kb_app.components.blocks import action_button, column
-from kb_app.components.fields import field
+from kb_app.components.forms import field
 from kb_app.domain import report as rules
 from kb_app.domain.vocab import GRADE_LABELS, GRADES, PARTY_KINDS
 from kb_app.pages.report.inputs import S, select_input, text_input, two_columns

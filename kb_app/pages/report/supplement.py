@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from kb_app.components.blocks import muted
-from kb_app.components.fields import field
+from kb_app.components.forms import field
 from kb_app.domain import report as rules
 from kb_app.pages.report.inputs import done_heading, public_card, send_button, text_area
 from kb_app.pages.report.receipt import public_page

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from kb_app import routes as paths
 from kb_app.dbtypes import utcnow
 from kb_app.domain.access import start_page
 from kb_app.errors import AccessDenied
@@ -77,7 +78,7 @@ async def login(request: Request):
     if not result.ok:
         log.info("login failed for an account from %s", _client(request))
         code = "last" if result.message == auth.MSG_LOCKED else "fel"
-        resp = RedirectResponse("/logga-in?" + urlencode({"fel": code}), status_code=303)
+        resp = RedirectResponse(paths.LOGIN + "?" + urlencode({"fel": code}), status_code=303)
         resp.set_cookie(EMAIL_COOKIE, email, max_age=600, **_cookie_args())
         return resp
     log.info("login ok for user %s", result.actor.user_id)
@@ -94,7 +95,7 @@ async def logout(request: Request):
     if not _same_origin(request):
         return PlainTextResponse("Ogiltig begäran.", status_code=403)
     await run_in_threadpool(auth.logout, request.cookies.get(SESSION_COOKIE), now=utcnow())
-    resp = RedirectResponse("/logga-in?" + urlencode({"utloggad": "1"}), status_code=303)
+    resp = RedirectResponse(paths.LOGIN + "?" + urlencode({"utloggad": "1"}), status_code=303)
     resp.delete_cookie(SESSION_COOKIE, path="/")
     return resp
 
@@ -116,14 +117,14 @@ async def set_password(request: Request):
     )
     if problem is None:
         log.info("a password was set through an invitation link")
-        return RedirectResponse("/logga-in?" + urlencode({"losenord": "1"}), status_code=303)
+        return RedirectResponse(paths.LOGIN + "?" + urlencode({"losenord": "1"}), status_code=303)
     code = {
         invites.MSG_INVALID: "ogiltig",
         invites.MSG_MISMATCH: "olika",
     }.get(problem, "kort")
     safe_token = "".join(ch for ch in token if ch.isalnum() or ch in "-_")[:100]
     return RedirectResponse(
-        f"/satt-losenord/{safe_token}?" + urlencode({"fel": code}), status_code=303
+        f"{paths.SET_PASSWORD}/{safe_token}?" + urlencode({"fel": code}), status_code=303
     )
 
 
@@ -181,7 +182,7 @@ async def _export_actor(request: Request):
         auth.resolve_session, request.cookies.get(SESSION_COOKIE), now=utcnow()
     )
     if actor is None:
-        return None, RedirectResponse("/logga-in", status_code=303)
+        return None, RedirectResponse(paths.LOGIN, status_code=303)
     return actor, None
 
 
@@ -275,13 +276,13 @@ async def export_reply_pack(request: Request):
 
 def routes() -> list[Route]:
     return [
-        Route("/auth/login", login, methods=["POST"]),
-        Route("/auth/logout", logout, methods=["POST"]),
-        Route("/auth/set-password", set_password, methods=["POST"]),
-        Route("/akt/{case_id}.pdf", case_pdf, methods=["GET"]),
-        Route("/export/statistik/arenden.{fmt:str}", export_cases, methods=["GET"]),
-        Route("/export/statistik/arsrapport.{fmt:str}", export_report, methods=["GET"]),
-        Route("/export/svarspaket.pdf", export_reply_pack, methods=["GET"]),
+        Route(paths.AUTH_LOGIN, login, methods=["POST"]),
+        Route(paths.AUTH_LOGOUT, logout, methods=["POST"]),
+        Route(paths.AUTH_SET_PASSWORD, set_password, methods=["POST"]),
+        Route(paths.CASE_PDF + "/{case_id}.pdf", case_pdf, methods=["GET"]),
+        Route(paths.EXPORT_CASES + ".{fmt:str}", export_cases, methods=["GET"]),
+        Route(paths.EXPORT_REPORT + ".{fmt:str}", export_report, methods=["GET"]),
+        Route(paths.EXPORT_REPLY_PACK, export_reply_pack, methods=["GET"]),
     ]
 
 

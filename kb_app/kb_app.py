@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from kb_app import api
+from kb_app import api, routes
 from kb_app.errors import backend_exception_handler, configure_logging
 from kb_app.pages.admin import admin_page, not_found_page, start_page
 from kb_app.pages.case import case_file_page, case_page
@@ -39,19 +39,23 @@ app = rx.App(
     head_components=[rx.el.meta(name="robots", content="noindex, nofollow")],
 )
 
-app.add_page(start_page, route="/", title="Värna", on_load=StartState.load)
-app.add_page(login_page, route="/logga-in", title="Logga in · Värna", on_load=LoginState.load)
-app.add_page(overview_page, route="/oversikt", title="Översikt · Värna", on_load=OverviewState.load)
+app.add_page(start_page, route=routes.START, title="Värna", on_load=StartState.load)
+app.add_page(login_page, route=routes.LOGIN, title="Logga in · Värna", on_load=LoginState.load)
 app.add_page(
-    my_cases_page, route="/mina-arenden", title="Mina ärenden · Värna", on_load=MyCasesState.load
-)
-app.add_page(admin_page, route="/admin", title="Administration · Värna", on_load=AdminState.load)
-app.add_page(outbox_page, route="/admin/utskick", title="Utskick · Värna", on_load=OutboxState.load)
-app.add_page(
-    settings_page, route="/installningar", title="Inställningar · Värna", on_load=SettingsState.load
+    overview_page, route=routes.OVERVIEW, title="Översikt · Värna", on_load=OverviewState.load
 )
 app.add_page(
-    account_page, route="/mitt-konto", title="Mitt konto · Värna", on_load=AccountState.load
+    my_cases_page, route=routes.MY_CASES, title="Mina ärenden · Värna", on_load=MyCasesState.load
+)
+app.add_page(
+    admin_page, route=routes.ADMIN, title="Administration · Värna", on_load=AdminState.load
+)
+app.add_page(outbox_page, route=routes.OUTBOX, title="Utskick · Värna", on_load=OutboxState.load)
+app.add_page(
+    settings_page, route=routes.SETTINGS, title="Inställningar · Värna", on_load=SettingsState.load
+)
+app.add_page(
+    account_page, route=routes.ACCOUNT, title="Mitt konto · Värna", on_load=AccountState.load
 )
 
 # Background jobs (outbox, reminders): one scheduler per installation, see
@@ -60,36 +64,41 @@ app.register_lifespan_task(scheduler_lifespan)
 app.add_page(not_found_page, route="404", title="Sidan finns inte · Värna")
 app.add_page(
     report_links_page,
-    route="/anmalningslankar",
+    route=routes.REPORT_LINKS,
     title="Anmälningslänkar · Värna",
     on_load=ReportLinksState.load,
 )
 # Public pages (no login): the unit's report form and the reporter's supplement link.
 app.add_page(
     report_page,
-    route="/anmalan/[link_token]",
+    route=routes.REPORT + "/[link_token]",
     title="Anmäl kränkande behandling · Värna",
     on_load=ReportState.load,
 )
 app.add_page(
     supplement_page,
-    route="/komplettering/[supplement_token]",
+    route=routes.SUPPLEMENT + "/[supplement_token]",
     title="Komplettera anmälan · Värna",
     on_load=SupplementState.load,
 )
-app.add_page(case_page, route="/arenden/[case_id]", title="Ärende · Värna", on_load=CaseState.load)
+app.add_page(
+    case_page, route=routes.CASES + "/[case_id]", title="Ärende · Värna", on_load=CaseState.load
+)
 app.add_page(
     case_file_page,
-    route="/arenden/[case_id]/akt",
+    route=routes.CASES + "/[case_id]/akt",
     title="Ärendeakt · Värna",
     on_load=CaseState.load_file,
 )
 app.add_page(
     set_password_page,
-    route="/satt-losenord/[token]",
+    route=routes.SET_PASSWORD + "/[token]",
     title="Välj lösenord · Värna",
     on_load=SetPasswordState.load,
 )
 app.add_page(
-    statistics_page, route="/statistik", title="Statistik · Värna", on_load=StatisticsState.load
+    statistics_page,
+    route=routes.STATISTICS,
+    title="Statistik · Värna",
+    on_load=StatisticsState.load,
 )

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app import routes
+
 
 def late_badge() -> rx.Component:
     return rx.badge("Försenad", color_scheme="red", variant="soft")
@@ -31,7 +33,7 @@ def scroll_table(headers, body: rx.Component, *, variant="surface", size="1", **
 
 def _reference_cell(row, **props) -> rx.Component:
     return rx.table.row_header_cell(
-        rx.link(row["reference"], href="/arenden/" + row["id"], weight="medium"), **props
+        rx.link(row["reference"], href=routes.case(row["id"]), weight="medium"), **props
     )
 
 
@@ -191,7 +193,7 @@ def _list_item(row) -> rx.Component:
     muted = rx.color("gray", 11)
     return rx.box(
         rx.flex(
-            rx.link(row["reference"], href="/arenden/" + row["id"], weight="bold", size="3"),
+            rx.link(row["reference"], href=routes.case(row["id"]), weight="bold", size="3"),
             rx.spacer(),
             rx.text(row["reported"], size="2", color=muted),
             align="center",

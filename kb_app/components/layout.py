@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from kb_app import routes
 from kb_app.components.blocks import action_button, callout_when, column, message_card, muted
 from kb_app.components.native_form import native_form
 from kb_app.state.base import AppState
@@ -46,15 +47,15 @@ def _nav_link(label: str, href: str, icon: str) -> rx.Component:
 
 def nav() -> rx.Component:
     return rx.hstack(
-        rx.cond(AppState.nav_overview, _nav_link("Översikt", "/oversikt", "layout-dashboard")),
-        rx.cond(AppState.nav_my_cases, _nav_link("Mina ärenden", "/mina-arenden", "folder-open")),
-        rx.cond(AppState.nav_statistics, _nav_link("Statistik", "/statistik", "chart-column")),
+        rx.cond(AppState.nav_overview, _nav_link("Översikt", routes.OVERVIEW, "layout-dashboard")),
+        rx.cond(AppState.nav_my_cases, _nav_link("Mina ärenden", routes.MY_CASES, "folder-open")),
+        rx.cond(AppState.nav_statistics, _nav_link("Statistik", routes.STATISTICS, "chart-column")),
         rx.cond(
-            AppState.nav_report_links, _nav_link("Anmälningslänkar", "/anmalningslankar", "link")
+            AppState.nav_report_links, _nav_link("Anmälningslänkar", routes.REPORT_LINKS, "link")
         ),
-        rx.cond(AppState.nav_settings, _nav_link("Inställningar", "/installningar", "settings")),
-        rx.cond(AppState.nav_admin, _nav_link("Administration", "/admin", "users")),
-        rx.cond(AppState.nav_admin, _nav_link("Utskick", "/admin/utskick", "mail")),
+        rx.cond(AppState.nav_settings, _nav_link("Inställningar", routes.SETTINGS, "settings")),
+        rx.cond(AppState.nav_admin, _nav_link("Administration", routes.ADMIN, "users")),
+        rx.cond(AppState.nav_admin, _nav_link("Utskick", routes.OUTBOX, "mail")),
         spacing="4",
         wrap="wrap",
         align="center",
@@ -71,7 +72,7 @@ def logout_form() -> rx.Component:
             color_scheme="gray",
             size="2",
         ),
-        action="/auth/logout",
+        action=routes.AUTH_LOGOUT,
         method="post",
     )
 
@@ -101,7 +102,7 @@ def header() -> rx.Component:
                             tab_index=-1,
                             aria_hidden="true",
                         ),
-                        href="/mitt-konto",
+                        href=routes.ACCOUNT,
                         aria_label="Mitt konto",
                         title="Mitt konto",
                     ),

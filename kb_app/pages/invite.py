@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app import routes
 from kb_app.components.blocks import column, error_notice, muted
 from kb_app.components.layout import public_frame
 from kb_app.components.native_form import native_form, native_input
@@ -41,7 +42,7 @@ def set_password_page() -> rx.Component:
                         _password("password2", "Upprepa lösenordet"),
                         rx.button("Spara lösenordet", type="submit", size="3", width="100%"),
                     ),
-                    action="/auth/set-password",
+                    action=routes.AUTH_SET_PASSWORD,
                     method="post",
                 ),
                 rx.vstack(
@@ -53,7 +54,7 @@ def set_password_page() -> rx.Component:
                             "Länken är ogiltig, redan använd eller har gått ut. Be den som bjöd in dig om en ny.",
                         ),
                     ),
-                    rx.link("Till inloggningen", href="/logga-in"),
+                    rx.link("Till inloggningen", href=routes.LOGIN),
                     spacing="3",
                 ),
             ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app import routes
 from kb_app.components.blocks import callout_when, column, error_notice, muted
 from kb_app.components.layout import public_frame
 from kb_app.components.native_form import native_form, native_input
@@ -50,7 +51,7 @@ def login_page() -> rx.Component:
                         shade=10,
                     ),
                 ),
-                action="/auth/login",
+                action=routes.AUTH_LOGIN,
                 method="post",
             ),
             size="4",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app import routes
 from kb_app.components.blocks import column, lead_text, muted, saved_notice, section_card
 from kb_app.components.layout import page_frame
 from kb_app.domain.deadlines import SECOND_REMINDER_DAYS
@@ -127,7 +128,7 @@ def _settings_content() -> rx.Component:
         ),
         muted(
             "Vill du ha en daglig sammanfattning i stället för en påminnelse per ärende? ",
-            rx.link("Ändra under Mitt konto", href="/mitt-konto"),
+            rx.link("Ändra under Mitt konto", href=routes.ACCOUNT),
             ".",
             size="2",
         ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app import routes
 from kb_app.pages.case.parts import GRAY, button, column, pdf_button
 from kb_app.pages.case.sections import promptness_table, timeline_item
 from kb_app.state.case import CaseState as S
@@ -32,7 +33,7 @@ def case_file_content() -> rx.Component:
         rx.hstack(
             rx.link(
                 rx.hstack(rx.icon("arrow-left", size=14), rx.text("Till ärendet", size="2")),
-                href="/arenden/" + S.open_case_id,
+                href=routes.case(S.open_case_id),
                 color=GRAY,
             ),
             rx.spacer(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app import routes
 from kb_app.components.case_table import late_badge
 from kb_app.pages.case.parts import GRAY, button, card, kv, link_button, pdf_button
 from kb_app.state.case import CaseState as S
@@ -44,7 +45,7 @@ def _title() -> rx.Component:
 
 
 def _exports() -> rx.Component:
-    file_href = "/arenden/" + S.open_case_id + "/akt"
+    file_href = routes.case_file(S.open_case_id)
     return rx.cond(
         S.flags["can_export"],
         rx.hstack(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app import routes
 from kb_app.components import forms
 from kb_app.state.case import CaseState as S
 
@@ -126,7 +127,7 @@ def pdf_button(label: str, **props) -> rx.Component:
         rx.el.a(
             rx.icon("download", size=16),
             label,
-            href="/akt/" + S.open_case_id + ".pdf",
+            href=routes.case_pdf(S.open_case_id),
             download="",
             reload_document=True,
         ),

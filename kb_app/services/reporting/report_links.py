@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from kb_app import routes
 from kb_app.db import read_scope, session_scope
 from kb_app.domain.access import Action, Actor, can, may_manage_unit_link
 from kb_app.domain.fmt import sv_date
@@ -21,8 +22,8 @@ from kb_app.errors import AccessDenied
 from kb_app.models import Organisation, ReportLink, SchoolClass, Unit
 from kb_app.settings import get_settings
 
-REPORT_PATH = "/anmalan/"
-SUPPLEMENT_PATH = "/komplettering/"
+REPORT_PATH = routes.REPORT + "/"
+SUPPLEMENT_PATH = routes.SUPPLEMENT + "/"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 

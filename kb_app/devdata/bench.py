@@ -144,6 +144,14 @@ TEXTS = gen.Texts(
     involved_kinds=("pupil", "pupil", "pupil", "unknown", "external"),
     comment_share=0.08,
 )
+# Units of each kind per hundred.
+UNIT_KINDS = {
+    UnitKind.PRESCHOOL: 44,
+    UnitKind.COMPULSORY: 36,
+    UnitKind.UPPER_SECONDARY: 8,
+    UnitKind.LEISURE: 8,
+    UnitKind.OTHER: 4,
+}
 PROGRAMS = ["NA", "SA", "TE", "EK", "BF", "EL", "IN", "VO", "ES", "HA"]
 
 # Steps a case stops at, by its age in days: (max age, [(step, weight), ...])
@@ -200,15 +208,7 @@ def _unit_plan(
                 names.add(p)
                 return p
 
-    kinds = gen.spread(
-        [
-            (UnitKind.PRESCHOOL, 44),
-            (UnitKind.COMPULSORY, 36),
-            (UnitKind.UPPER_SECONDARY, 8),
-            (UnitKind.LEISURE, 8),
-            (UnitKind.OTHER, 4),
-        ]
-    )
+    kinds = gen.spread(UNIT_KINDS.items())
     units = []
     for i in range(n_units):
         kind = kinds[i % len(kinds)] if n_units >= 5 else list(UnitKind)[i % 5]
@@ -643,13 +643,13 @@ def insert_report(
         ).first()
         responsible = (principal[0], principal[1]) if principal else (None, "")
         plan = gen.Plan(
+            target=Step.REPORTED,
+            reported_at=now,
             unit_id=unit.id,
+            classes=[(class_name, grade)],
             year=year,
             number=number,
             reference=reference,
-            reported_at=now,
-            target=Step.REPORTED,
-            classes=[(class_name, grade)],
             principal=responsible,
             investigator=responsible,
             delegated=False,

@@ -10,22 +10,6 @@ from sqlmodel import SQLModel
 
 from kb_app import audit_sql
 from kb_app.db import make_engine
-from kb_app.models import (
-    Case,
-    CaseEvent,
-    ChangeCounter,
-    Delegation,
-    Measure,
-    Organisation,
-    OrgSetting,
-    Party,
-    ReferenceCounter,
-    ReportLink,
-    RoleAssignment,
-    SchoolClass,
-    Unit,
-    User,
-)
 
 BATCH = 5000
 
@@ -38,6 +22,8 @@ def _sqlite_fast(dbapi_connection, _record) -> None:
 
 
 def prepare(url: str, replace: bool) -> Engine:
+    """An engine on an empty schema at ``url`` (the database created if missing,
+    emptied with ``replace``)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
         admin = make_engine(
@@ -76,65 +62,42 @@ def prepare(url: str, replace: bool) -> Engine:
 
 
 class Writer:
-    """Buffers rows per table and writes them in large Core batches."""
-
-    ORDER = [
-        Organisation,
-        OrgSetting,
-        Unit,
-        SchoolClass,
-        User,
-        RoleAssignment,
-        ReportLink,
-        Case,
-        Party,
-        CaseEvent,
-        Delegation,
-        Measure,
-        ReferenceCounter,
-        ChangeCounter,
-    ]
+    """Buffers rows per table and writes them in large Core batches, every table
+    before the tables that refer to it."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
-        self.rows: dict[type, list[dict]] = {m: [] for m in self.ORDER}
-        self.count: dict[type, int] = {m: 0 for m in self.ORDER}
+        self.order = {t.name: n for n, t in enumerate(SQLModel.metadata.sorted_tables)}
+        self.rows: dict[type, list[dict]] = {}
+        self.count: dict[type, int] = {}
 
     def add(self, model: type, row: dict) -> None:
-        buf = self.rows[model]
+        buf = self.rows.setdefault(model, [])
         buf.append(row)
-        if model in (Case, Party, CaseEvent) and len(buf) >= BATCH:
+        if len(buf) >= BATCH:
             self.flush()
 
     def flush(self) -> None:
         with self.engine.begin() as conn:
-            for model in self.ORDER:
+            for model in sorted(self.rows, key=lambda m: self.order[m.__table__.name]):
                 buf = self.rows[model]
                 if buf:
                     conn.execute(model.__table__.insert(), buf)
-                    self.count[model] += len(buf)
+                    self.count[model] = self.count.get(model, 0) + len(buf)
                     self.rows[model] = []
 
 
 def finish(engine: Engine) -> None:
+    """Sequences after the loaded ids, the planner's statistics, the WAL folded in."""
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            for table in [
-                "organisation",
-                "unit",
-                "school_class",
-                "app_user",
-                "role_assignment",
-                "report_link",
-                "kb_case",
-                "party",
-                "case_event",
-                "delegation",
-                "measure",
-            ]:
-                conn.exec_driver_sql(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 1))"
-                )
+            # The ids were assigned here: each sequence goes on after the largest.
+            for table in SQLModel.metadata.sorted_tables:
+                if "id" in table.c and table.c.id.primary_key:
+                    conn.exec_driver_sql(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+                    )
             conn.exec_driver_sql("VACUUM ANALYZE")
     else:
         with engine.begin() as conn:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -134,7 +134,7 @@ def working_days_later(at: datetime, rng: random.Random, lo: int, hi: int) -> da
 # Draws ------------------------------------------------------------------------
 
 
-def spread(counts: Sequence[tuple[object, int]]) -> list:
+def spread(counts: Iterable[tuple[object, int]]) -> list:
     """Each value as many times as its count, in order."""
     return [value for value, n in counts for _ in range(n)]
 

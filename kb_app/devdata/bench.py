@@ -2,10 +2,12 @@
 
 "Storkommun": units of every kind with their classes, principals, investigators
 and organisers, and cases spread over ten school years (fewer in the summer,
-more each year) in every step, with parties, measures, delegations and a full
-hash-chained timeline per case (``domain.hashing``, so the chain verifies).
-Written in bulk (Core inserts in large batches, ids assigned here) into its own
-database; 200 000 cases take a few minutes.
+more each year) in every step, with parties, measures, delegations, a full
+hash-chained timeline per case (``domain.hashing``, so the chain verifies) and
+the step days statistics read. The cases come from the demo's generator
+(``devdata.cases``) with a larger vocabulary; they are written in bulk
+(``devdata.bulk``: Core inserts in large batches, ids assigned here) into their
+own database; 200 000 cases take a few minutes.
 """
 
 from __future__ import annotations

@@ -226,7 +226,13 @@ def seed_demo(
         units: dict[str, Unit] = {}
         classes: dict[int, list[SchoolClass]] = {}
         for name, kind, cls in UNITS:
-            unit = Unit(organisation_id=org.id, name=name, kind=kind, pupil_count=0)
+            unit = Unit(
+                organisation_id=org.id,
+                name=name,
+                kind=kind,
+                pupil_count=0,
+                created_at=org.created_at,
+            )
             s.add(unit)
             s.flush()
             units[name] = unit
@@ -238,11 +244,21 @@ def seed_demo(
                 s.add(sc)
                 classes[unit.id].append(sc)
                 unit.pupil_count += sc.pupil_count
-            s.add(ReportLink(unit_id=unit.id, token=secrets.token_urlsafe(24)))
+            s.add(
+                ReportLink(
+                    unit_id=unit.id, token=secrets.token_urlsafe(24), created_at=org.created_at
+                )
+            )
         users: dict[str, User] = {}
         logins: list[DemoLogin] = []
         for role, name, email, unit_names in USERS:
-            user = User(organisation_id=org.id, email=email, name=name, password_hash=pw_hash)
+            user = User(
+                organisation_id=org.id,
+                email=email,
+                name=name,
+                password_hash=pw_hash,
+                created_at=org.created_at,
+            )
             s.add(user)
             s.flush()
             users[email] = user

@@ -98,7 +98,12 @@ def ensure_seeded(args) -> int:
     if args.reseed or not (args.cases <= have <= args.cases + 5_000):
         log(f"==> Bygger benchmarkdatabasen: {args.cases} ärenden, {args.units} enheter …")
         report = seed_bench.seed_bench(
-            args.database_url, cases=args.cases, units=args.units, replace=True, progress=log
+            args.database_url,
+            cases=args.cases,
+            units=args.units,
+            now=datetime.now(UTC),
+            replace=True,
+            progress=log,
         )
         log(f"    klart på {report.seconds:.0f} s")
         have = report.cases
@@ -152,7 +157,7 @@ async def server_part(args, server, results: dict) -> None:
     rng = random.Random(5)
 
     def insert() -> str:
-        return seed_bench.insert_report(rng.choice(units))[1]
+        return seed_bench.insert_report(rng.choice(units), now=datetime.now(UTC))[1]
 
     live = await cl.report_to_overviews(watchers, insert, args.reports)
     out["report_to_overviews"] = summary(live["delay_ms"])

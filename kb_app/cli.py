@@ -211,6 +211,7 @@ def _seed_bench(args: argparse.Namespace) -> int:
         cases=args.cases,
         units=args.units,
         years=args.years,
+        now=utcnow(),
         replace=args.replace,
         rng_seed=args.seed,
         progress=lambda m: print(m, flush=True),

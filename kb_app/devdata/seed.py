@@ -6,22 +6,17 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
 from kb_app.db import session_scope
-from kb_app.domain import deadlines
-from kb_app.domain.fmt import TZ
-from kb_app.domain.process import STEP_ORDER, EventKind, Step, next_step
-from kb_app.domain.vocab import GROUND_CODES, KIND_CODES, Role, UnitKind, to_mask
+from kb_app.devdata import cases as gen
+from kb_app.domain.process import Step
+from kb_app.domain.vocab import Role, UnitKind
 from kb_app.models import (
-    Case,
-    Delegation,
-    Measure,
     Organisation,
     OrgSetting,
-    Party,
     ReportLink,
     RoleAssignment,
     SchoolClass,
@@ -30,7 +25,6 @@ from kb_app.models import (
 )
 from kb_app.services.admin import auth
 from kb_app.services.base import changes
-from kb_app.services.base.timeline import append_event
 from kb_app.services.reporting import references
 
 ORG_NAME = "Exempelkommun"
@@ -207,31 +201,13 @@ SPAN = {
 
 RECURRING_PUPIL = "Elsa Andersson"
 RECURRING_CLASS = "4A"
-
-
-def _school_day_before(reported_at: datetime, days: int):
-    """The incident's date: ``days`` before the report, moved back to a school day."""
-    d = (reported_at.astimezone(TZ) - timedelta(days=days)).date()
-    while not deadlines.is_working_day(d):
-        d -= timedelta(days=1)
-    return d
-
-
-def _working_hours(day: datetime, now: datetime, rng: random.Random) -> datetime:
-    """A time between 07:30 and 16:00 Swedish time on the school day ``day`` (or the
-    one before it), never after ``now``."""
-    local = day.astimezone(TZ).replace(hour=7, minute=30, second=0, microsecond=0)
-    while not deadlines.is_working_day(local.date()):
-        local -= timedelta(days=1)
-    at = (local + timedelta(minutes=rng.randint(0, 510))).astimezone(UTC)
-    return min(at, now - timedelta(minutes=rng.randint(20, 90)))
-
-
-def _bdays_later(at: datetime, rng: random.Random, lo: int, hi: int) -> datetime:
-    """A working-hours time some working days after ``at``, always later than ``at``."""
-    d = deadlines.add_working_days(at.astimezone(TZ).date(), rng.randint(lo, hi))
-    candidate = datetime(d.year, d.month, d.day, rng.randint(7, 15), rng.randint(0, 59), tzinfo=TZ)
-    return max(candidate.astimezone(UTC), at + timedelta(minutes=rng.randint(15, 90)))
+TEXTS = gen.Texts(
+    first=FIRST,
+    last=LAST,
+    staff=STAFF,
+    findings=FINDINGS,
+    measures=["Samtal med de inblandade och vårdnadshavare; ökad vuxennärvaro på rasterna."],
+)
 
 
 def seed_demo(
@@ -250,7 +226,13 @@ def seed_demo(
         units: dict[str, Unit] = {}
         classes: dict[int, list[SchoolClass]] = {}
         for name, kind, cls in UNITS:
-            unit = Unit(organisation_id=org.id, name=name, kind=kind, pupil_count=0)
+            unit = Unit(
+                organisation_id=org.id,
+                name=name,
+                kind=kind,
+                pupil_count=0,
+                created_at=org.created_at,
+            )
             s.add(unit)
             s.flush()
             units[name] = unit
@@ -262,11 +244,21 @@ def seed_demo(
                 s.add(sc)
                 classes[unit.id].append(sc)
                 unit.pupil_count += sc.pupil_count
-            s.add(ReportLink(unit_id=unit.id, token=secrets.token_urlsafe(24)))
+            s.add(
+                ReportLink(
+                    unit_id=unit.id, token=secrets.token_urlsafe(24), created_at=org.created_at
+                )
+            )
         users: dict[str, User] = {}
         logins: list[DemoLogin] = []
         for role, name, email, unit_names in USERS:
-            user = User(organisation_id=org.id, email=email, name=name, password_hash=pw_hash)
+            user = User(
+                organisation_id=org.id,
+                email=email,
+                name=name,
+                password_hash=pw_hash,
+                created_at=org.created_at,
+            )
             s.add(user)
             s.flush()
             users[email] = user
@@ -286,13 +278,15 @@ def seed_demo(
         investigator = users["utredare@exempelkommun.se"]
         unit_list = list(units.values())
         # Steps the demo cases stop at, spread so every step is present.
-        targets = (
-            [Step.REPORTED] * 7
-            + [Step.RECEIVED] * 6
-            + [Step.INVESTIGATION_STARTED] * 8
-            + [Step.INVESTIGATED] * 7
-            + [Step.MEASURES_DECIDED] * 9
-            + [Step.FOLLOWED_UP] * 6
+        targets = gen.spread(
+            [
+                (Step.REPORTED, 7),
+                (Step.RECEIVED, 6),
+                (Step.INVESTIGATION_STARTED, 8),
+                (Step.INVESTIGATED, 7),
+                (Step.MEASURES_DECIDED, 9),
+                (Step.FOLLOWED_UP, 6),
+            ]
         )
         targets += [Step.CLOSED] * max(0, cases - len(targets))
         targets = targets[:cases]
@@ -300,7 +294,7 @@ def seed_demo(
         # Open cases are recent; closed ones spread over the past months. References are
         # handed out in the order the cases were reported, as in real life.
         planned = sorted(
-            (_working_hours(now - timedelta(days=rng.randint(*SPAN[t])), now, rng), t)
+            (gen.working_hours(now - timedelta(days=rng.randint(*SPAN[t])), now, rng), t)
             for t in targets
         )
         for i, (reported_at, target) in enumerate(planned):
@@ -335,185 +329,35 @@ def _seed_case(
     now: datetime,
     i: int,
 ) -> None:
-    sc = rng.choice(unit_classes)
-    subj = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-    recurring = next((c for c in unit_classes if c.name == RECURRING_CLASS), None)
-    if i % 20 == 5 and recurring is not None:
-        # One pupil recurs over the year, so "Upprepade händelser" has something to show.
-        sc, subj = recurring, RECURRING_PUPIL
+    """Demo case number ``i``: its story, reporter and delegation follow the number,
+    the rest is drawn (``gen.draft``)."""
     place, story = STORIES[i % len(STORIES)]
-    staff_case = i % len(STORIES) == 7
     reporter = REPORTERS[i % len(REPORTERS)]
-    kinds = rng.sample(KIND_CODES, rng.randint(1, 2))
-    grounds = rng.sample(GROUND_CODES, 1) if i % 4 == 0 else []
+    classes = [(c.name, c.grade) for c in unit_classes]
+    recurring = None
+    if i % 20 == 5 and any(name == RECURRING_CLASS for name, _ in classes):
+        # One pupil recurs over the year, so "Upprepade händelser" has something to show.
+        recurring = (RECURRING_CLASS, RECURRING_PUPIL)
     number, reference = references.allocate(s, org_id, reported_at.year)
-    case = Case(
-        organisation_id=org_id,
+    plan = gen.Plan(
         unit_id=unit.id,
-        reference=reference,
         year=reported_at.year,
         number=number,
-        step=Step.REPORTED,
-        responsible_user_id=principal.id,
+        reference=reference,
         reported_at=reported_at,
-        updated_at=reported_at,
-        class_name=sc.name,
-        grade=sc.grade,
-        occurred_on=_school_day_before(reported_at, rng.randint(0, 2)),
-        occurred_time=f"{rng.randint(8, 15):02d}:{rng.choice([0, 15, 30, 45]):02d}",
+        target=target,
+        classes=classes,
+        principal=(principal.id, principal.name),
+        investigator=(investigator.id, investigator.name),
+        delegated=i % 3 == 0,
+        staff_case=i % len(STORIES) == 7,
+        grounds=1 if i % 4 == 0 else 0,
+        reporter=reporter,
+        reporter_label=f"{reporter[0]} (anmälare)",
         place=place,
-        description=story.format(s=subj.split()[0]),
-        kinds=to_mask(kinds, KIND_CODES),
-        grounds=to_mask(grounds, GROUND_CODES),
+        story=story,
         immediate_actions="Pratade med de inblandade direkt och skilde dem åt.",
-        guardians_informed=rng.choice(["yes", "no", "unknown"]),
         witnesses="Rastvakt" if i % 3 == 0 else "",
-        staff_involved=staff_case,
-        reporter_name=reporter[0],
-        reporter_email=reporter[1],
-        reporter_role=reporter[2],
-        due_at=deadlines.due_at(reported_at, deadlines.DEFAULT_LIMITS[Step.RECEIVED]),
+        recurring=recurring,
     )
-    s.add(case)
-    s.flush()
-    s.add(
-        Party(
-            case_id=case.id,
-            role="subjected",
-            kind="pupil",
-            name=subj,
-            name_key=subj.lower(),
-            class_name=sc.name,
-            grade=sc.grade,
-        )
-    )
-    if staff_case:
-        staff = rng.choice(STAFF)
-        s.add(
-            Party(
-                case_id=case.id, role="involved", kind="staff", name=staff, name_key=staff.lower()
-            )
-        )
-    else:
-        for _ in range(rng.randint(1, 2)):
-            other = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-            s.add(
-                Party(
-                    case_id=case.id,
-                    role="involved",
-                    kind="pupil",
-                    name=other,
-                    name_key=other.lower(),
-                    class_name=sc.name,
-                    grade=sc.grade,
-                )
-            )
-    append_event(
-        s,
-        case,
-        EventKind.REPORTED,
-        at=reported_at,
-        actor_label=f"{reporter[0]} (anmälare)",
-        payload={"reference": reference},
-    )
-    append_event(
-        s,
-        case,
-        EventKind.ORGANISER_NOTIFIED,
-        at=reported_at,
-        actor_label="Värna (automatiskt)",
-        payload={},
-    )
-    at = reported_at
-    delegated = i % 3 == 0
-    step = Step.REPORTED
-    while step != target:
-        nxt = next_step(step)
-        at = min(
-            _bdays_later(at, rng, 0, 3 if nxt != Step.FOLLOWED_UP else 18),
-            now - timedelta(minutes=5),
-        )
-        actor = principal
-        payload: dict = {}
-        if nxt == Step.INVESTIGATION_STARTED:
-            if delegated:
-                append_event(
-                    s,
-                    case,
-                    EventKind.DELEGATED,
-                    at=at,
-                    actor_user_id=principal.id,
-                    actor_label=principal.name,
-                    payload={
-                        "investigator_user_id": investigator.id,
-                        "investigator": investigator.name,
-                    },
-                )
-                s.add(
-                    Delegation(
-                        case_id=case.id,
-                        investigator_user_id=investigator.id,
-                        delegated_by_user_id=principal.id,
-                        created_at=at,
-                    )
-                )
-                actor = investigator
-            payload = {"investigator": actor.name}
-        elif nxt == Step.INVESTIGATED:
-            actor = investigator if delegated else principal
-            conclusion = rng.choice(["confirmed", "confirmed", "not_confirmed", "harassment"])
-            case.conclusion = conclusion
-            payload = {
-                "talks": ["subjected", "involved", "staff"],
-                "guardians_contacted_on": at.date().isoformat(),
-                "findings": rng.choice(FINDINGS),
-                "conclusion": conclusion,
-            }
-        elif nxt == Step.MEASURES_DECIDED:
-            m = Measure(
-                case_id=case.id,
-                level=rng.choice(["individual", "group"]),
-                description="Samtal med de inblandade och vårdnadshavare; ökad vuxennärvaro på rasterna.",
-                responsible=principal.name,
-                due_on=(at + timedelta(days=14)).date(),
-                created_at=at,
-            )
-            s.add(m)
-            payload = {
-                "measures": [
-                    {
-                        "level": m.level,
-                        "description": m.description,
-                        "responsible": m.responsible,
-                        "due_on": m.due_on.isoformat(),
-                    }
-                ]
-            }
-        elif nxt == Step.FOLLOWED_UP:
-            actor = investigator if delegated else principal
-            payload = {
-                "followed_up_on": at.date().isoformat(),
-                "stopped": True,
-                "notes": "Eleven upplever att det har blivit bättre. Inga nya händelser.",
-            }
-        elif nxt == Step.CLOSED:
-            payload = {"summary": "Åtgärderna har haft effekt. Ärendet avslutas."}
-        append_event(
-            s, case, nxt, at=at, actor_user_id=actor.id, actor_label=actor.name, payload=payload
-        )
-        step = nxt
-    case.step = step
-    case.updated_at = at
-    if step == Step.CLOSED:
-        case.closed_at = at
-        case.due_at = None
-    else:
-        limit = deadlines.DEFAULT_LIMITS.get(next_step(step))
-        case.due_at = deadlines.due_at(at, limit) if limit is not None else None
-    if (
-        delegated
-        and STEP_ORDER.index(step) >= STEP_ORDER.index(Step.INVESTIGATION_STARTED)
-        and step != Step.CLOSED
-    ):
-        case.responsible_user_id = investigator.id
-    s.add(case)
+    gen.add_case(s, org_id, gen.draft(rng, plan, TEXTS, now=now))

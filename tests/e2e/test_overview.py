@@ -5,12 +5,12 @@ report would be)."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import expect
 
 from kb_app import db
-from kb_app.dbtypes import utcnow
 from kb_app.devdata import bench as seed_bench
 from tests.e2e.conftest import login
 from tests.support.helpers import unit_named
@@ -82,10 +82,12 @@ def test_a_new_case_appears_on_an_open_overview(app_server, page, server_db):
     for other in ("Mottagen av rektor", "Utredning påbörjad", "Utredning klar", "Avslutad"):
         expect(page.get_by_role("row").filter(has_text=other)).to_have_count(0)
 
+    # The running server reads the wall clock, so the reports are made at its time.
+    now = datetime.now(UTC)
     # Another principal's unit: never shown here.
-    _, foreign = seed_bench.insert_report(unit_named("Ekbackeskolan 7–9").id, now=utcnow())
+    _, foreign = seed_bench.insert_report(unit_named("Ekbackeskolan 7–9").id, now=now)
     _, mine = seed_bench.insert_report(
-        unit_named("Björkskolan F–6").id, class_name="4A", grade="4", now=utcnow()
+        unit_named("Björkskolan F–6").id, now=now, class_name="4A", grade="4"
     )
 
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name=mine))

@@ -28,7 +28,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
-from functools import lru_cache
 from time import monotonic
 
 from sqlalchemy import Integer, and_, bindparam, case, func, literal, or_, true
@@ -36,20 +35,21 @@ from sqlalchemy.sql import operators
 from sqlmodel import select
 
 from kb_app.db import read_scope
-from kb_app.domain.access import Action, Actor, can
-from kb_app.domain.fmt import TZ, sv_date
+from kb_app.domain.access import Action, Actor, can, sees_unit, unit_scope
+from kb_app.domain.fmt import TZ
 from kb_app.domain.overview import (
     ANY_GROUND,
     GRADE_ORDER,
     OPEN,
     OverviewFilter,
     SortKey,
+    case_row,
     masks_with_bit,
     parse_reference_search,
     sv_key,
 )
-from kb_app.domain.process import OPEN_STEPS, STEP_LABELS, STEP_ORDER
-from kb_app.domain.vocab import GROUND_CODES, KIND_CODES, KIND_LABELS, from_mask
+from kb_app.domain.process import OPEN_STEPS, STEP_ORDER
+from kb_app.domain.vocab import GROUND_CODES, KIND_CODES, kinds_label
 from kb_app.errors import AccessDenied
 from kb_app.models import Case, ChangeCounter, SchoolClass, Unit, User
 from kb_app.services.base.prepared import Reader, read_connection
@@ -60,7 +60,6 @@ SQL_RANK_SEGMENTS = 20  # at most this many segments: rank them all in SQL
 BEYOND = 1_000_000  # the rank of matches after the page's segments
 DEEP_OFFSET = 500
 OPEN_STEP_CODES = [str(s) for s in OPEN_STEPS]
-GRADE_SHORT = {"": "", "F": "F", "G1": "Gy 1", "G2": "Gy 2", "G3": "Gy 3"}
 
 P = bindparam
 
@@ -94,8 +93,9 @@ def where_of(actor: Actor | None, f: OverviewFilter, now: datetime) -> tuple[tup
     _check_list_access(actor)
     shape: list[tuple] = []
     v: dict = {"org": actor.organisation_id}
-    if not actor.is_organiser:
-        units = sorted(actor.principal_units)
+    scope = unit_scope(actor)
+    if scope is not None:
+        units = sorted(scope)
         shape.append(("units", len(units)))
         v.update({f"u{i}": u for i, u in enumerate(units)})
     if f.step == OPEN:
@@ -150,6 +150,9 @@ def _const_in(column, values: Sequence):
 
 
 def late_condition(now=None):
+    """SQL of ``domain.deadlines.is_late``: open (``closed_at IS NULL``) and
+    ``due_at < now`` (NULL if there is no due date). ``now``: a datetime, or None
+    for the ``now`` parameter."""
     return and_(Case.closed_at.is_(None), Case.due_at < (P("now") if now is None else now))
 
 
@@ -295,11 +298,6 @@ def _value_walk(column: str, values: Sequence, restrict=None) -> Plan:
     )
 
 
-@lru_cache(maxsize=64)
-def kinds_label(mask: int) -> str:
-    return ", ".join(KIND_LABELS[k] for k in from_mask(mask, KIND_CODES))
-
-
 def _kinds_order() -> list[int]:
     return sorted(range(1, 1 << len(KIND_CODES)), key=lambda m: sv_key(kinds_label(m)))
 
@@ -414,9 +412,7 @@ def visible_units(actor: Actor, reader: Reader) -> list[tuple[int, str]]:
         lambda: select(Unit.id, Unit.name).where(Unit.organisation_id == P("org")),
         {"org": org},
     )
-    if actor.is_organiser:
-        return all_units
-    return [u for u in all_units if u[0] in actor.principal_units]
+    return [u for u in all_units if sees_unit(actor, u[0])]
 
 
 def user_names(actor: Actor, reader: Reader) -> list[tuple[int, str]]:
@@ -644,37 +640,23 @@ def page_rows(
 
 
 def format_row(r, now: datetime) -> dict[str, str]:
-    (
-        id_,
-        reference,
-        reported_at,
-        unit,
-        class_name,
-        grade,
-        kinds,
-        step,
-        resp,
-        due,
-        closed,
-        staff,
-    ) = r
-    late = closed is None and due is not None and due < now
-    return {
-        "id": str(id_),
-        "reference": reference,
-        "reported": sv_date(reported_at),
-        "unit": unit,
-        "class_name": class_name,
-        "grade": GRADE_SHORT.get(grade, grade),
-        "kinds": kinds_label(kinds),
-        "step": STEP_LABELS.get(step, step),
-        "step_code": step,
-        "responsible": resp or "",
-        "due": sv_date(due) if closed is None and due is not None else "",
-        "late": "1" if late else "",
-        "staff": "1" if staff else "",
-        "hl": "",
-    }
+    """A row of ``ROW_COLUMNS`` as the list shows it (``domain.overview.case_row``)."""
+    id_, reference, reported_at, unit, class_name, grade, kinds, step, resp, due, closed, staff = r
+    return case_row(
+        case_id=id_,
+        reference=reference,
+        reported_at=reported_at,
+        unit=unit,
+        class_name=class_name,
+        grade=grade,
+        kinds=kinds,
+        step=step,
+        responsible=resp,
+        due_at=due,
+        closed_at=closed,
+        staff_involved=staff,
+        now=now,
+    )
 
 
 def fetch_page(
@@ -767,7 +749,7 @@ def unit_options(actor: Actor) -> list[tuple[int, str]]:
 
 
 def _class_options(reader: Reader, actor: Actor, unit_id: int | None) -> list[str]:
-    if unit_id is None or (not actor.is_organiser and unit_id not in actor.principal_units):
+    if unit_id is None or not sees_unit(actor, unit_id):
         return []
     rows = reader.all(
         ("classes",),

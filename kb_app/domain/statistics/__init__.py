@@ -1,6 +1,6 @@
 """Statistics (pure): periods, the figures behind each chart, and their tables.
 
-The service (``services/statistics.py``) fetches small aggregated rows with SQL
+The service (``services/statistics``) fetches small aggregated rows with SQL
 GROUP BY; the functions here turn them into the shapes the page, the exports and
 the yearly report show. No I/O, no clock: "today" is always passed in.
 

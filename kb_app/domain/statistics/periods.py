@@ -164,50 +164,39 @@ def bucket_counts(
     Swedish days begin on a whole UTC hour, so comparing hour keys with the keys of
     the months' first instants is exact.
     """
-    edges: list[tuple[str, str, int]] = []  # (start key, end key, slot)
-    n = len(buckets)
-    for i, b in enumerate(buckets):
-        edges.append(
-            (hour_key(local_midnight_utc(b.start)), hour_key(local_midnight_utc(b.end)), i)
-        )
-        edges.append(
-            (
-                hour_key(local_midnight_utc(b.prev_start)),
-                hour_key(local_midnight_utc(b.prev_end)),
-                n + i,
-            )
-        )
-    edges.sort()
-    starts = [e[0] for e in edges]
-    current: dict[int, int] = {}
-    previous: dict[int, int] = {}
-    for key, count in per_hour:
-        j = bisect_right(starts, key) - 1
-        if j < 0 or key >= edges[j][1]:
-            continue
-        slot = edges[j][2]
-        target = current if slot < n else previous
-        target[slot % n] = target.get(slot % n, 0) + count
-    return current, previous
+    edges = [
+        (hour_key(local_midnight_utc(start)), hour_key(local_midnight_utc(end)))
+        for start, end in _edges(buckets)
+    ]
+    return _binned(edges, per_hour)
 
 
 def bucket_counts_by_day(
     buckets: list[Bucket], per_day: Iterable[tuple[date, int]]
 ) -> tuple[dict[int, int], dict[int, int]]:
     """As ``bucket_counts``, from counts per Swedish calendar day."""
-    edges = sorted(
-        [(b.start, b.end, i) for i, b in enumerate(buckets)]
-        + [(b.prev_start, b.prev_end, len(buckets) + i) for i, b in enumerate(buckets)]
-    )
-    starts = [e[0] for e in edges]
-    n = len(buckets)
+    return _binned(_edges(buckets), per_day)
+
+
+def _edges(buckets: list[Bucket]) -> list[tuple[date, date]]:
+    """The months' (first day, day after) of the period, then of the period before."""
+    return [(b.start, b.end) for b in buckets] + [(b.prev_start, b.prev_end) for b in buckets]
+
+
+def _binned(edges: list[tuple], counts: Iterable[tuple]) -> tuple[dict[int, int], dict[int, int]]:
+    """Add up ``(key, count)`` into the slots whose ``[start, end)`` edges hold the
+    key: the first half of ``edges`` are the period's buckets, the second half the
+    period before's."""
+    n = len(edges) // 2
+    ordered = sorted((start, end, slot) for slot, (start, end) in enumerate(edges))
+    starts = [e[0] for e in ordered]
     current: dict[int, int] = {}
     previous: dict[int, int] = {}
-    for day, count in per_day:
-        j = bisect_right(starts, day) - 1
-        if j < 0 or day >= edges[j][1]:
+    for key, count in counts:
+        j = bisect_right(starts, key) - 1
+        if j < 0 or key >= ordered[j][1]:
             continue
-        slot = edges[j][2]
+        slot = ordered[j][2]
         target = current if slot < n else previous
         target[slot % n] = target.get(slot % n, 0) + count
     return current, previous

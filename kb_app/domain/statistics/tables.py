@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kb_app.domain.statistics.figures import WEEKDAY_LONG, Overview, num, pct, share, staff_rows
+from kb_app.domain.statistics.figures import (
+    WEEKDAY_LONG,
+    Overview,
+    Row,
+    num,
+    pct,
+    share,
+    staff_rows,
+)
 from kb_app.domain.statistics.periods import previous_period
 
 
@@ -23,6 +31,17 @@ class TableView:
 
 def _days(v: float | None) -> str:
     return num(v, 1) if v is not None else "–"
+
+
+def _shares(key: str, title: str, note: str, what: str, rows: list[Row]) -> TableView:
+    """A table of counts and shares (kinds, grounds, places)."""
+    return TableView(
+        key,
+        title,
+        note,
+        [what, "Ärenden", "Andel"],
+        [[r.label, str(r.count), pct(r.share)] for r in rows],
+    )
 
 
 def tables(ov: Overview) -> dict[str, TableView]:
@@ -89,27 +108,17 @@ def tables(ov: Overview) -> dict[str, TableView]:
                 ]
             ],
         )
-    out["kinds"] = TableView(
-        "kinds",
-        "Slag av kränkning",
-        "Ett ärende kan ha flera slag.",
-        ["Slag", "Ärenden", "Andel"],
-        [[r.label, str(r.count), pct(r.share)] for r in ov.kinds],
+    out["kinds"] = _shares(
+        "kinds", "Slag av kränkning", "Ett ärende kan ha flera slag.", "Slag", ov.kinds
     )
-    out["grounds"] = TableView(
+    out["grounds"] = _shares(
         "grounds",
         "Diskrimineringsgrunder",
         "Trakasserier som har samband med en diskrimineringsgrund. Ett ärende kan ha flera.",
-        ["Grund", "Ärenden", "Andel"],
-        [[r.label, str(r.count), pct(r.share)] for r in ov.grounds],
+        "Grund",
+        ov.grounds,
     )
-    out["places"] = TableView(
-        "places",
-        "Var det hände",
-        "Plats för händelsen.",
-        ["Plats", "Ärenden", "Andel"],
-        [[r.label, str(r.count), pct(r.share)] for r in ov.places],
-    )
+    out["places"] = _shares("places", "Var det hände", "Plats för händelsen.", "Plats", ov.places)
     h = ov.hotspots
     out["hotspots"] = TableView(
         "hotspots",

@@ -551,3 +551,16 @@ def test_prepared_statements_are_shared_between_values(known):
     before = prepared.cached_shapes()
     overview.fetch_page(olle, from_query({"steg": "investigated"}), now=known.now)
     assert prepared.cached_shapes() == before
+
+
+def test_the_sql_late_condition_is_the_domain_rule(known):
+    """The late filter (SQL) and every row's late mark pick exactly the cases
+    ``domain.deadlines.is_late`` calls late."""
+    from kb_app.domain.deadlines import is_late
+
+    organiser = known.actors["Olle Huvudman"]
+    expected = {c.reference for c in known.specs if is_late(c.closed_at, c.due_at, known.now)}
+    assert expected and len(expected) < len(known.specs)
+    assert set(all_rows(organiser, OverviewFilter(late=True), known.now)) == expected
+    rows = overview.fetch_page(organiser, OverviewFilter(per_page=100), now=known.now).rows
+    assert {r["reference"] for r in rows if r["late"]} == expected

@@ -182,11 +182,25 @@ def may_use_page(actor: Actor | None, page: Page) -> bool:
     )
 
 
+def unit_scope(actor: Actor) -> frozenset[int] | None:
+    """The units whose cases the actor may see (the overview, statistics, repeated
+    events): None for every unit of the organisation (an organiser), else their
+    units as principal. The one rule; ``visible_unit_ids`` and ``sees_unit`` apply it."""
+    return None if actor.is_organiser else actor.principal_units
+
+
 def visible_unit_ids(actor: Actor, all_unit_ids: list[int]) -> list[int]:
-    """Units whose cases appear in the actor's overview."""
-    if actor.is_organiser:
+    """Units (of ``all_unit_ids``, in their order) whose cases the actor may see."""
+    scope = unit_scope(actor)
+    if scope is None:
         return list(all_unit_ids)
-    return [u for u in all_unit_ids if u in actor.principal_units]
+    return [u for u in all_unit_ids if u in scope]
+
+
+def sees_unit(actor: Actor, unit_id: int) -> bool:
+    """May the actor see the cases of this unit (of their organisation)?"""
+    scope = unit_scope(actor)
+    return scope is None or unit_id in scope
 
 
 def may_manage_unit_link(actor: Actor | None, unit_id: int) -> bool:

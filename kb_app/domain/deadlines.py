@@ -68,6 +68,16 @@ def due_at(start: datetime, days: int) -> datetime:
     return datetime.combine(due, time(23, 59, 59), tzinfo=TZ).astimezone(start.tzinfo or TZ)
 
 
+def is_late(closed_at: datetime | None, due_at: datetime | None, now: datetime) -> bool:
+    """ "Late" (GLOSSARY.md): an open case (not closed) whose due date has passed.
+
+    The one rule; SQL conditions (``services/overview/where.late_condition``) are
+    built from the same parts: ``closed_at IS NULL AND due_at < now`` (a NULL
+    due date compares as not true).
+    """
+    return closed_at is None and due_at is not None and due_at < now
+
+
 # Reminder levels for a step that is past its due date (issue 6):
 REMINDER = 1  # to the responsible person, when the step is late
 SECOND_REMINDER = 2  # to the responsible person, SECOND_REMINDER_DAYS working days later

@@ -13,13 +13,15 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from functools import lru_cache
 from urllib.parse import urlencode
 
-from kb_app.domain.process import STEP_ORDER, Step
-from kb_app.domain.vocab import GRADES, GROUND_CODES, KIND_CODES
+from kb_app.domain.deadlines import is_late
+from kb_app.domain.fmt import sv_date
+from kb_app.domain.process import STEP_LABELS, STEP_ORDER, Step
+from kb_app.domain.vocab import GRADE_SHORT, GRADES, GROUND_CODES, KIND_CODES, kinds_label
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
@@ -294,3 +296,40 @@ def grade_rank(grade: str) -> int:
         return GRADE_ORDER.index(grade)
     except ValueError:
         return len(GRADE_ORDER)
+
+
+def case_row(
+    *,
+    case_id: int,
+    reference: str,
+    reported_at: datetime,
+    unit: str,
+    class_name: str,
+    grade: str | None,
+    kinds: int,
+    step: str,
+    responsible: str | None,
+    due_at: datetime | None,
+    closed_at: datetime | None,
+    staff_involved: bool,
+    now: datetime,
+) -> dict[str, str]:
+    """One case as a row of a case list (the overview, "Mina ärenden"): the one
+    formatter, short grade labels ("Gy 1"), the due date only while open."""
+    grade = grade or ""
+    return {
+        "id": str(case_id),
+        "reference": reference,
+        "reported": sv_date(reported_at),
+        "unit": unit,
+        "class_name": class_name,
+        "grade": GRADE_SHORT.get(grade, grade),
+        "kinds": kinds_label(kinds),
+        "step": STEP_LABELS.get(step, step),
+        "step_code": step,
+        "responsible": responsible or "",
+        "due": sv_date(due_at) if closed_at is None else "",
+        "late": "1" if is_late(closed_at, due_at, now) else "",
+        "staff": "1" if staff_involved else "",
+        "hl": "",
+    }

@@ -8,6 +8,7 @@ bitwise test on every database.
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import lru_cache
 
 
 class Role(StrEnum):
@@ -53,6 +54,8 @@ GRADE_LABELS: dict[str, str] = {
     "G2": "Gymnasiet år 2",
     "G3": "Gymnasiet år 3",
 }
+# Short grade labels for tables (a grade number stands for itself).
+GRADE_SHORT: dict[str, str] = {"": "", "F": "F", "G1": "Gy 1", "G2": "Gy 2", "G3": "Gy 3"}
 
 # Kinds of kränkning: (code, label, bit)
 KINDS: list[tuple[str, str]] = [
@@ -140,3 +143,14 @@ def to_mask(codes: list[str] | set[str], universe: list[str]) -> int:
 
 def from_mask(mask: int, universe: list[str]) -> list[str]:
     return [code for i, code in enumerate(universe) if mask & (1 << i)]
+
+
+@lru_cache(maxsize=64)
+def kinds_label(mask: int) -> str:
+    """The kinds of a case's bit mask, as a comma-separated list of labels."""
+    return ", ".join(KIND_LABELS[k] for k in from_mask(mask, KIND_CODES))
+
+
+def grounds_label(mask: int) -> str:
+    """The discrimination grounds of a bit mask, as a comma-separated list of labels."""
+    return ", ".join(GROUND_LABELS[g] for g in from_mask(mask, GROUND_CODES))

@@ -62,3 +62,16 @@ def test_list_actions():
     assert not can(investigator, Action.LIST_CASES)
     assert can(investigator, Action.MY_CASES)
     assert not can(admin, Action.STATISTICS)
+
+
+def test_unit_scope_is_the_one_rule_for_visible_units():
+    from kb_app.domain.access import sees_unit, unit_scope, visible_unit_ids
+
+    assert unit_scope(organiser) is None
+    assert unit_scope(principal) == frozenset({10})
+    assert unit_scope(investigator) == frozenset()
+    assert visible_unit_ids(organiser, [11, 10, 12]) == [11, 10, 12]
+    assert visible_unit_ids(principal, [11, 10, 12]) == [10]
+    assert visible_unit_ids(investigator, [10]) == []
+    assert sees_unit(organiser, 12) and sees_unit(principal, 10)
+    assert not sees_unit(principal, 11) and not sees_unit(investigator, 10)

@@ -110,3 +110,16 @@ def test_reminder_levels_only_grow_as_time_passes(start, a, b, escalate):
     first = deadlines.reminder_levels_due(due, t1, escalate)
     assert set(first) <= set(deadlines.reminder_levels_due(due, t2, escalate))
     assert first == [] or first[0] == deadlines.REMINDER
+
+
+def test_late_is_an_open_case_past_its_due_date():
+    from datetime import UTC, datetime, timedelta
+
+    from kb_app.domain.deadlines import is_late
+
+    now = datetime(2026, 3, 10, 12, tzinfo=UTC)
+    assert is_late(None, now - timedelta(seconds=1), now)
+    assert not is_late(None, now, now)  # due this instant: not yet late
+    assert not is_late(None, now + timedelta(days=1), now)
+    assert not is_late(None, None, now)  # no due date
+    assert not is_late(now, now - timedelta(days=3), now)  # closed

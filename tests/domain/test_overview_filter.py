@@ -103,3 +103,34 @@ def test_swedish_alphabetical_order_and_numbers():
 def test_masks_with_a_bit():
     assert masks_with_bit(1, 3) == [2, 3, 6, 7]
     assert len(masks_with_bit(3, len(GROUND_CODES))) == 64
+
+
+def test_case_row_is_the_one_list_row():
+    from datetime import UTC, datetime, timedelta
+
+    from kb_app.domain.overview import case_row
+
+    now = datetime(2026, 3, 10, 12, tzinfo=UTC)
+    base = dict(
+        case_id=7,
+        reference="KB-2026-7",
+        reported_at=now - timedelta(days=5),
+        unit="Björkskolan",
+        class_name="7B",
+        grade="G1",
+        kinds=0b11,
+        step="received",
+        responsible=None,
+        due_at=now - timedelta(days=1),
+        closed_at=None,
+        staff_involved=True,
+        now=now,
+    )
+    row = case_row(**base)
+    assert row["id"] == "7" and row["grade"] == "Gy 1" and row["responsible"] == ""
+    assert row["late"] == "1" and row["due"] and row["staff"] == "1"
+    assert row["step_code"] == "received" and row["step"] != "received"
+    assert ", " in row["kinds"]
+    closed = case_row(**{**base, "closed_at": now, "grade": None, "staff_involved": False})
+    assert closed["late"] == "" and closed["due"] == "" and closed["grade"] == ""
+    assert case_row(**{**base, "grade": "7"})["grade"] == "7"

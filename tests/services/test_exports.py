@@ -224,3 +224,24 @@ def test_download_routes_check_the_session_and_access(fx, clock):
     principal = _client_for("principal@test.se")
     r = principal.get(f"/export/statistik/arenden.csv?year=2025&unit={fx.units['gran']}")
     assert r.status_code == 403
+
+
+def test_export_prints_every_conclusion_by_its_swedish_label(fx):
+    from kb_app.db import session_scope
+    from kb_app.domain.process import CONCLUSION_LABELS
+    from kb_app.models import Case
+
+    with session_scope() as s:
+        case = s.exec(select(Case).where(Case.reference == fx.refs["C1"])).one()
+        case.conclusion = "sexual_harassment"
+        s.add(case)
+    label = CONCLUSION_LABELS["sexual_harassment"]
+    assert label == "Sexuella trakasserier enligt diskrimineringslagen"
+    organiser = actor_for("organiser@test.se")
+    rows = _csv_rows(exports.to_csv(exports.case_list(organiser, SY, include_names=False, now=NOW)))
+    by_ref = {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
+    assert by_ref[fx.refs["C1"]]["Slutsats"] == label
+    data = exports.to_xlsx(exports.case_list(organiser, SY, include_names=False, now=NOW))
+    ws = load_workbook(io.BytesIO(data)).active
+    values = [c.value for row in ws.iter_rows() for c in row]
+    assert label in values and "sexual_harassment" not in values

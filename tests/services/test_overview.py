@@ -27,6 +27,7 @@ from kb_app.models import (
 )
 from kb_app.services.base import changes, prepared
 from kb_app.services.overview import query as overview
+from kb_app.services.overview import rows as overview_rows
 from kb_app.services.reporting.references import format_reference
 
 # Units in Swedish alphabetical order (å, ä, ö last), which is not code-point order.
@@ -369,7 +370,7 @@ def test_each_sort_orders_every_case(known, key, desc, monkeypatch):
     expected = _expected_order(known, key, desc)
     assert all_rows(organiser, f, known.now) == expected  # small result: sorted by the database
     assert all_rows(organiser, f, known.now, small_set=0) == expected  # segment by segment
-    monkeypatch.setattr(overview, "SQL_RANK_SEGMENTS", 0)  # the many-valued path
+    monkeypatch.setattr(overview_rows, "SQL_RANK_SEGMENTS", 0)  # the many-valued path
     assert all_rows(organiser, f, known.now) == expected  # small result: sorted from its keys
 
 
@@ -414,7 +415,7 @@ def test_pages_of_25_50_and_100(known):
 @pytest.mark.parametrize("key", [SortKey.DATE, SortKey.UNIT, SortKey.DUE, SortKey.RESPONSIBLE])
 def test_deep_pages_skip_by_index_and_by_segment_counts(known, key, monkeypatch):
     """Deep pages read ids first and skip whole segments by their counts."""
-    monkeypatch.setattr(overview, "DEEP_OFFSET", 0)
+    monkeypatch.setattr(overview_rows, "DEEP_OFFSET", 0)
     organiser = known.actors["Olle Huvudman"]
     expected = _expected_order(known, key, False)
     for page in (2, 3):
@@ -424,7 +425,7 @@ def test_deep_pages_skip_by_index_and_by_segment_counts(known, key, monkeypatch)
 
 
 def test_count_is_capped(known, monkeypatch):
-    monkeypatch.setattr(overview, "COUNT_CAP", 10)
+    monkeypatch.setattr(overview_rows, "COUNT_CAP", 10)
     organiser = known.actors["Olle Huvudman"]
     result = overview.fetch_page(organiser, OverviewFilter(per_page=25), now=known.now)
     assert result.total == 11 and result.total_capped and result.has_next
@@ -550,3 +551,16 @@ def test_prepared_statements_are_shared_between_values(known):
     before = prepared.cached_shapes()
     overview.fetch_page(olle, from_query({"steg": "investigated"}), now=known.now)
     assert prepared.cached_shapes() == before
+
+
+def test_the_sql_late_condition_is_the_domain_rule(known):
+    """The late filter (SQL) and every row's late mark pick exactly the cases
+    ``domain.deadlines.is_late`` calls late."""
+    from kb_app.domain.deadlines import is_late
+
+    organiser = known.actors["Olle Huvudman"]
+    expected = {c.reference for c in known.specs if is_late(c.closed_at, c.due_at, known.now)}
+    assert expected and len(expected) < len(known.specs)
+    assert set(all_rows(organiser, OverviewFilter(late=True), known.now)) == expected
+    rows = overview.fetch_page(organiser, OverviewFilter(per_page=100), now=known.now).rows
+    assert {r["reference"] for r in rows if r["late"]} == expected

@@ -8,29 +8,27 @@ from sqlmodel import select
 
 from kb_app.db import read_scope
 from kb_app.domain.access import Action, Actor, can
-from kb_app.domain.fmt import sv_date
-from kb_app.domain.process import STEP_LABELS
-from kb_app.domain.vocab import GRADE_LABELS, KIND_CODES, KIND_LABELS, from_mask
+from kb_app.domain.overview import OverviewFilter, case_row
 from kb_app.errors import AccessDenied
 from kb_app.models import Case, Delegation, Unit, User
 
 
 def _row(case: Case, unit_name: str, responsible: str, now: datetime) -> dict[str, str]:
-    late = case.closed_at is None and case.due_at is not None and case.due_at < now
-    return {
-        "id": str(case.id),
-        "reference": case.reference,
-        "reported": sv_date(case.reported_at),
-        "unit": unit_name,
-        "class_name": case.class_name,
-        "grade": GRADE_LABELS.get(case.grade, case.grade) if case.grade else "",
-        "kinds": ", ".join(KIND_LABELS[k] for k in from_mask(case.kinds, KIND_CODES)),
-        "step": STEP_LABELS.get(case.step, case.step),
-        "responsible": responsible,
-        "due": sv_date(case.due_at) if case.closed_at is None else "",
-        "late": "1" if late else "",
-        "staff": "1" if case.staff_involved else "",
-    }
+    return case_row(
+        case_id=case.id,
+        reference=case.reference,
+        reported_at=case.reported_at,
+        unit=unit_name,
+        class_name=case.class_name,
+        grade=case.grade,
+        kinds=case.kinds,
+        step=case.step,
+        responsible=responsible,
+        due_at=case.due_at,
+        closed_at=case.closed_at,
+        staff_involved=case.staff_involved,
+        now=now,
+    )
 
 
 def _rows(stmt, now: datetime) -> list[dict[str, str]]:
@@ -41,7 +39,6 @@ def _rows(stmt, now: datetime) -> list[dict[str, str]]:
 
 def list_visible(actor: Actor, *, limit: int = 50, now: datetime) -> list[dict[str, str]]:
     """The newest cases the actor may see in the overview (see services/overview.py)."""
-    from kb_app.domain.overview import OverviewFilter
     from kb_app.services.overview import query as overview
 
     if not can(actor, Action.LIST_CASES):

@@ -20,27 +20,18 @@ from kb_app.domain import statistics as st
 from kb_app.domain.access import Actor
 from kb_app.domain.fmt import sv_date
 from kb_app.domain.masking import Pseudonyms, person_key
-from kb_app.domain.process import STEP_LABELS
+from kb_app.domain.process import CONCLUSION_LABELS, STEP_LABELS
 from kb_app.domain.vocab import (
     GRADE_LABELS,
-    GROUND_CODES,
-    GROUND_LABELS,
-    KIND_CODES,
-    KIND_LABELS,
     PARTY_KIND_LABELS,
     PLACE_LABELS,
-    from_mask,
+    grounds_label,
+    kinds_label,
 )
 from kb_app.errors import NoStatisticsAccess
 from kb_app.models import Case, Party, Unit
 from kb_app.services.base import access_log
 from kb_app.services.statistics.queries import Scope, _conds, resolve_scope
-
-CONCLUSION_LABELS = {
-    "confirmed": "Kränkning konstaterad",
-    "not_confirmed": "Kränkning ej konstaterad",
-    "harassment": "Trakasserier enligt diskrimineringslagen",
-}
 
 BASE_HEADERS = [
     "Ärende",
@@ -131,8 +122,8 @@ def _rows(scope: Scope, named: bool) -> Iterator[list[str]]:
                     sv_date(c.occurred_on),
                     c.occurred_time,
                     PLACE_LABELS.get(c.place, c.place),
-                    ", ".join(KIND_LABELS[k] for k in from_mask(c.kinds, KIND_CODES)),
-                    ", ".join(GROUND_LABELS[g] for g in from_mask(c.grounds, GROUND_CODES)),
+                    kinds_label(c.kinds),
+                    grounds_label(c.grounds),
                     c.class_name,
                     GRADE_LABELS.get(c.grade, c.grade) if c.grade else "",
                     STEP_LABELS.get(c.step, c.step),

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from kb_app.db import read_scope, session_scope
 from kb_app.domain import patterns as pt
-from kb_app.domain.access import Action, Actor, can
+from kb_app.domain.access import Action, Actor, can, unit_scope, visible_unit_ids
 from kb_app.domain.statistics import weekday_from_sql
 from kb_app.errors import NoStatisticsAccess
 from kb_app.models import Case, Party, PatternDismissal, Unit
@@ -37,7 +37,14 @@ def _visible_units(s: Session, actor: Actor | None) -> dict[int, str]:
     rows = s.exec(
         select(Unit.id, Unit.name).where(Unit.organisation_id == actor.organisation_id)
     ).all()
-    return {uid: name for uid, name in rows if actor.is_organiser or uid in actor.principal_units}
+    names = dict(rows)
+    return {u: names[u] for u in visible_unit_ids(actor, list(names))}
+
+
+def _unit_ids(actor: Actor, names: dict[int, str]) -> list[int] | None:
+    """The visible units as a condition, or None when the actor sees the whole
+    organisation (no unit condition)."""
+    return None if unit_scope(actor) is None else sorted(names)
 
 
 def _class_key_sql(col):
@@ -100,7 +107,7 @@ def find(actor: Actor | None, *, now: datetime) -> Patterns:
         names = _visible_units(s, actor)
         if not names:
             return Patterns([], [], [], 0, since)
-        unit_ids = None if actor.is_organiser else sorted(names)
+        unit_ids = _unit_ids(actor, names)
         org_id = actor.organisation_id
         dismissed = _dismissed(s, org_id)
         groups = _groups(s, org_id, unit_ids, since)
@@ -180,7 +187,7 @@ def _key_for_token(s: Session, actor: Actor, token: str, since: datetime) -> pt.
     names = _visible_units(s, actor)
     if not names:
         return None
-    unit_ids = None if actor.is_organiser else sorted(names)
+    unit_ids = _unit_ids(actor, names)
     for g in _groups(s, actor.organisation_id, unit_ids, since):
         if g.key.token == token:
             return g

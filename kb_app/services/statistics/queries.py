@@ -27,7 +27,7 @@ from sqlmodel import Session, select
 
 from kb_app.db import read_scope
 from kb_app.domain import statistics as st
-from kb_app.domain.access import Action, Actor, can
+from kb_app.domain.access import Action, Actor, can, unit_scope, visible_unit_ids
 from kb_app.domain.fmt import TZ
 from kb_app.domain.process import Step
 from kb_app.domain.vocab import GRADE_LABELS, GRADES, GROUND_CODES, KIND_CODES
@@ -101,16 +101,13 @@ def resolve_scope(s: Session, actor: Actor | None, filters: st.Filters) -> Scope
         raise NoStatisticsAccess()
     units = _units(s, actor.organisation_id)
     org_unit_ids = [u.id for u in units]
-    if actor.is_organiser:
-        visible = tuple(org_unit_ids)
-    else:
-        visible = tuple(u for u in org_unit_ids if u in actor.principal_units)
+    visible = tuple(visible_unit_ids(actor, org_unit_ids))
     if filters.unit_id is not None:
         if filters.unit_id not in visible:
             raise NoStatisticsAccess()
         unit_ids: tuple[int, ...] | None = (filters.unit_id,)
     else:
-        unit_ids = None if actor.is_organiser else visible
+        unit_ids = None if unit_scope(actor) is None else visible
     return Scope(
         organisation_id=actor.organisation_id,
         filters=filters,

@@ -20,22 +20,18 @@ from kb_app.db import session_scope
 from kb_app.domain.access import Action, Actor, CaseFacts, can_on_case
 from kb_app.domain.fmt import sv_date, sv_datetime
 from kb_app.domain.masking import Pseudonyms, mask_text, masking_plan, person_key
-from kb_app.domain.process import EVENT_LABELS, EventKind
+from kb_app.domain.process import CONCLUSION_LABELS, EVENT_LABELS, EventKind
 from kb_app.domain.vocab import (
     GRADE_LABELS,
-    GROUND_CODES,
-    GROUND_LABELS,
     GUARDIANS_INFORMED,
-    KIND_CODES,
-    KIND_LABELS,
     PARTY_KIND_LABELS,
     PLACE_LABELS,
-    from_mask,
+    grounds_label,
+    kinds_label,
 )
 from kb_app.errors import AccessDenied
 from kb_app.models import Case, CaseEvent, Delegation, Measure, Organisation, Party, Unit
 from kb_app.services.base import access_log, pdf
-from kb_app.services.statistics.exports import CONCLUSION_LABELS
 
 # Timeline events shown in the pack; internal comments and reminders are left out.
 SHOWN_EVENTS = {
@@ -268,8 +264,8 @@ def render(
         ),
         Spacer(1, 6),
     ]
-    kinds = ", ".join(KIND_LABELS[k] for k in from_mask(case.kinds, KIND_CODES))
-    grounds = ", ".join(GROUND_LABELS[g] for g in from_mask(case.grounds, GROUND_CODES))
+    kinds = kinds_label(case.kinds)
+    grounds = grounds_label(case.grounds)
     place = PLACE_LABELS.get(case.place, case.place)
     if case.place_other:
         place += f" ({mask(case.place_other)})"

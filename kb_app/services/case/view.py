@@ -44,7 +44,7 @@ from kb_app.domain.vocab import (
 from kb_app.models import Case, CaseEvent, Delegation, Measure, Party, Unit, User
 from kb_app.services.base import limits
 from kb_app.services.base.timeline import event_payload
-from kb_app.services.case.access import _process_state, _run
+from kb_app.services.case.access import _process_state, _read
 from kb_app.services.case.delegation import _candidate_rows
 
 Row = dict[str, str]
@@ -321,7 +321,7 @@ def _view(s: Session, actor: Actor, case: Case, facts: CaseFacts, now: datetime)
 
 def load_case(actor: Actor | None, case_id: Any, *, now: datetime) -> CaseView:
     """Everything the case page shows, for an actor who may read the case (logged)."""
-    return _run(
+    return _read(
         actor, case_id, Action.READ_CASE, now, lambda s, c, f, _d: _view(s, actor, c, f, now)
     )
 
@@ -333,4 +333,4 @@ def case_file(actor: Actor | None, case_id: Any, *, now: datetime) -> CaseView:
         view = _view(s, actor, case, facts, now)
         return dataclasses.replace(view, printed=sv_datetime(now), printed_by=actor.name)
 
-    return _run(actor, case_id, Action.EXPORT_CASE, now, work)
+    return _read(actor, case_id, Action.EXPORT_CASE, now, work)

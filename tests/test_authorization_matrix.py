@@ -260,7 +260,7 @@ def _call_handler(spec: Spec, token, path, form: dict | None, *, load_first: boo
             result = await OverviewState.load.fn(ov)
             return ov, result
         if spec.handler == "statistics":
-            actor, result = await st.guard(Page.STATISTICS)
+            actor, result = await st._guard(Page.STATISTICS)
             return st, result
         if load_first:
             await CaseState.load.fn(st)

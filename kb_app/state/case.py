@@ -9,7 +9,6 @@ case, and the view is cleared.
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import reflex as rx
@@ -67,7 +66,7 @@ class CaseState(AppState):
         self.delegations = cv.delegations
         self.promptness = cv.promptness
 
-    def _denied(self) -> None:
+    def _denied(self, _exc: AccessDenied | None = None) -> None:
         self._clear()
         self.page_status = "forbidden"
         self.forbidden_message = AccessDenied.message
@@ -94,23 +93,23 @@ class CaseState(AppState):
         self.errors = {}
         self.delegate_open = False
         self.delegate_mode = "existing"
-        actor, events = await self.guard(None)
+        actor, events = await self._guard(None)
         if actor is None:
             self._clear()
             return events
         await self._reload(actor)
 
     async def _reload(self, actor) -> None:
-        try:
-            case_view = await asyncio.to_thread(
-                view.load_case, actor, self._case_id(), now=utcnow()
-            )
-        except AccessDenied:
-            self._denied()
+        called = await self._call_service(
+            view.load_case,
+            self._case_id(),
+            now=utcnow(),
+            actor=actor,
+            denied=self._denied,
+        )
+        if not called.ok:
             return
-        except Exception as exc:  # noqa: BLE001 - shown with an id
-            self.fail(exc)
-            return
+        case_view = called.value
         self.page_status = "ok"
         self._show(case_view)
         self.form = case_view.form
@@ -136,21 +135,20 @@ class CaseState(AppState):
     # -- the common shape of an action -----------------------------------------
 
     async def _act(self, fn, notice: str, **kwargs):
-        actor = await self.actor()
+        actor = await self._actor()
         if actor is None:
             self._clear()
             return rx.redirect("/logga-in")
-        try:
-            await asyncio.to_thread(fn, actor, self._case_id(), now=utcnow(), **kwargs)
-        except AccessDenied:
-            self._denied()
-            return None
-        except InvalidInput as exc:
-            self.errors = exc.errors
-            self.notice = ""
-            return None
-        except Exception as exc:  # noqa: BLE001
-            self.fail(exc)
+        called = await self._call_service(
+            fn,
+            self._case_id(),
+            now=utcnow(),
+            actor=actor,
+            denied=self._denied,
+            invalid=self._invalid,
+            **kwargs,
+        )
+        if not called.ok:
             return None
         self.errors = {}
         self.error_message = ""
@@ -159,6 +157,10 @@ class CaseState(AppState):
         await self._reload(actor)
         self.notice = notice
         return None
+
+    def _invalid(self, exc: InvalidInput) -> None:
+        self.errors = exc.errors
+        self.notice = ""
 
     # -- the steps -------------------------------------------------------------
 
@@ -329,20 +331,20 @@ class CaseState(AppState):
     async def load_file(self):
         """``/arenden/<id>/akt``: needs EXPORT_CASE; the read is logged."""
         self.forbidden_message = ""
-        actor, events = await self.guard(None)
+        actor, events = await self._guard(None)
         if actor is None:
             self._clear()
             return events
-        try:
-            case_view = await asyncio.to_thread(
-                view.case_file, actor, self._case_id(), now=utcnow()
-            )
-        except AccessDenied:
-            self._denied()
+        called = await self._call_service(
+            view.case_file,
+            self._case_id(),
+            now=utcnow(),
+            actor=actor,
+            denied=self._denied,
+        )
+        if not called.ok:
             return None
-        except Exception as exc:  # noqa: BLE001
-            self.fail(exc)
-            return None
+        case_view = called.value
         self.page_status = "ok"
         self.form = ""
         self._show(case_view)

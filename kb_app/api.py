@@ -133,7 +133,8 @@ NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 async def case_pdf(request: Request):
     """GET /akt/<id>.pdf: the case file (Ärendeakt) for those who may export it."""
-    from kb_app.services.case import case_actions, case_pdf
+    from kb_app.services.case import case_pdf
+    from kb_app.services.case.view import case_file
 
     actor = await run_in_threadpool(
         auth.resolve_session, request.cookies.get(SESSION_COOKIE), now=utcnow()
@@ -141,11 +142,11 @@ async def case_pdf(request: Request):
     raw = request.path_params.get("case_id", "")
     case_id = int(raw) if raw.isdigit() and len(raw) < 12 else -1
     try:
-        view = await run_in_threadpool(case_actions.case_file, actor, case_id, now=utcnow())
+        view = await run_in_threadpool(case_file, actor, case_id, now=utcnow())
     except AccessDenied as exc:
         return PlainTextResponse(exc.message, status_code=404, headers=NO_STORE)
     data = await run_in_threadpool(case_pdf.render, view)
-    filename = f"arendeakt-{view['reference']}.pdf"
+    filename = f"arendeakt-{view.reference}.pdf"
     return Response(
         data,
         media_type="application/pdf",

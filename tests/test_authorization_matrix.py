@@ -21,7 +21,8 @@ from kb_app.domain.fmt import local
 from kb_app.domain.process import Step
 from kb_app.errors import AccessDenied
 from kb_app.services.admin import auth
-from kb_app.services.case import case_actions
+from kb_app.services.case import delegation, steps
+from kb_app.services.case import view as case_view
 from kb_app.services.overview import lists as cases
 from tests.support.cases import (
     INVESTIGATOR,
@@ -103,24 +104,20 @@ class Spec:
 SPECS: dict[str, Spec] = {
     "read_case": Spec(
         Step.INVESTIGATION_STARTED,
-        lambda a, c, now, i: case_actions.load_case(a, c, now=now),
+        lambda a, c, now, i: case_view.load_case(a, c, now=now),
         "load",
         writes=False,
     ),
     "read_list": Spec(None, lambda a, c, now, i: cases.list_visible(a, now=now), "overview"),
-    "receive": Spec(
-        Step.REPORTED, lambda a, c, now, i: case_actions.receive(a, c, now=now), "receive"
-    ),
+    "receive": Spec(Step.REPORTED, lambda a, c, now, i: steps.receive(a, c, now=now), "receive"),
     "start_investigation": Spec(
         Step.RECEIVED,
-        lambda a, c, now, i: case_actions.start_investigation(a, c, now=now),
+        lambda a, c, now, i: steps.start_investigation(a, c, now=now),
         "start_self",
     ),
     "record_investigation": Spec(
         Step.INVESTIGATION_STARTED,
-        lambda a, c, now, i: case_actions.record_investigation(
-            a, c, **investigation(today(now)), now=now
-        ),
+        lambda a, c, now, i: steps.record_investigation(a, c, **investigation(today(now)), now=now),
         "submit_investigation",
         lambda d: {
             "talk_subjected": "on",
@@ -132,7 +129,7 @@ SPECS: dict[str, Spec] = {
     ),
     "propose_measures": Spec(
         Step.INVESTIGATED,
-        lambda a, c, now, i: case_actions.propose_measures(a, c, measures=[measure(now)], now=now),
+        lambda a, c, now, i: steps.propose_measures(a, c, measures=[measure(now)], now=now),
         "submit_proposal",
         lambda d: {
             "m1_level": "group",
@@ -143,7 +140,7 @@ SPECS: dict[str, Spec] = {
     ),
     "decide_measures": Spec(
         Step.INVESTIGATED,
-        lambda a, c, now, i: case_actions.decide_measures(a, c, measures=[measure(now)], now=now),
+        lambda a, c, now, i: steps.decide_measures(a, c, measures=[measure(now)], now=now),
         "submit_decision",
         lambda d: {
             "m1_level": "individual",
@@ -154,7 +151,7 @@ SPECS: dict[str, Spec] = {
     ),
     "follow_up": Spec(
         Step.MEASURES_DECIDED,
-        lambda a, c, now, i: case_actions.follow_up(
+        lambda a, c, now, i: steps.follow_up(
             a, c, followed_up_on=today(now), stopped=True, notes="Det har upphört.", now=now
         ),
         "submit_follow_up",
@@ -162,36 +159,36 @@ SPECS: dict[str, Spec] = {
     ),
     "close": Spec(
         Step.FOLLOWED_UP,
-        lambda a, c, now, i: case_actions.close(a, c, summary="Klart nu.", now=now),
+        lambda a, c, now, i: steps.close(a, c, summary="Klart nu.", now=now),
         "submit_close",
         lambda d: {"summary": "Klart nu."},
     ),
     "comment": Spec(
         Step.INVESTIGATION_STARTED,
-        lambda a, c, now, i: case_actions.add_note(a, c, text="En anteckning.", now=now),
+        lambda a, c, now, i: steps.add_note(a, c, text="En anteckning.", now=now),
         "submit_note",
         lambda d: {"note_kind": "comment", "text": "En anteckning."},
     ),
     "delegate": Spec(
         Step.INVESTIGATION_STARTED,
-        lambda a, c, now, i: case_actions.delegate(a, c, investigator_user_id=i, now=now),
+        lambda a, c, now, i: delegation.delegate(a, c, investigator_user_id=i, now=now),
         "delegate_existing",
         None,  # filled in with the investigator's id
     ),
     "withdraw": Spec(
         Step.INVESTIGATION_STARTED,
-        lambda a, c, now, i: case_actions.withdraw_delegation(a, c, now=now),
+        lambda a, c, now, i: delegation.withdraw_delegation(a, c, now=now),
         "withdraw",
     ),
     "reopen": Spec(
         Step.CLOSED,
-        lambda a, c, now, i: case_actions.reopen(a, c, reason="Nya uppgifter har kommit.", now=now),
+        lambda a, c, now, i: steps.reopen(a, c, reason="Nya uppgifter har kommit.", now=now),
         "submit_reopen",
         lambda d: {"reason": "Nya uppgifter har kommit."},
     ),
     "export": Spec(
         Step.INVESTIGATION_STARTED,
-        lambda a, c, now, i: case_actions.case_file(a, c, now=now),
+        lambda a, c, now, i: case_view.case_file(a, c, now=now),
         "load_file",
         writes=False,
         path_suffix="/akt",
@@ -199,7 +196,7 @@ SPECS: dict[str, Spec] = {
     "statistics": Spec(None, None, "statistics"),
     "take_over": Spec(
         Step.INVESTIGATION_STARTED,
-        lambda a, c, now, i: case_actions.take_over(a, c, now=now),
+        lambda a, c, now, i: steps.take_over(a, c, now=now),
         "take_over",
         staff=True,
     ),
@@ -263,7 +260,7 @@ def _call_handler(spec: Spec, token, path, form: dict | None, *, load_first: boo
             result = await OverviewState.load.fn(ov)
             return ov, result
         if spec.handler == "statistics":
-            actor, result = await st.guard(Page.STATISTICS)
+            actor, result = await st._guard(Page.STATISTICS)
             return st, result
         if load_first:
             await CaseState.load.fn(st)

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
 from kb_app.domain.access import Page
 from kb_app.services.admin import users as admin
 from kb_app.state.base import AppState
+
+
+def _users_and_units(actor) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    return admin.list_users(actor), admin.list_units(actor)
 
 
 class AdminState(AppState):
@@ -15,15 +17,13 @@ class AdminState(AppState):
 
     @rx.event
     async def load(self):
-        actor, events = await self.guard(Page.ADMIN)
+        actor, events = await self._guard(Page.ADMIN)
         if actor is None:
             self.users, self.units = [], []
             return events
-        try:
-            self.users = await asyncio.to_thread(admin.list_users, actor)
-            self.units = await asyncio.to_thread(admin.list_units, actor)
-        except Exception as exc:  # noqa: BLE001
-            self.fail(exc)
+        called = await self._call_service(_users_and_units, actor=actor)
+        if called.ok:
+            self.users, self.units = called.value
 
 
 class StartState(AppState):
@@ -33,7 +33,7 @@ class StartState(AppState):
     async def load(self):
         from kb_app.domain.access import start_page
 
-        actor = await self.actor()
+        actor = await self._actor()
         if actor is None:
             return rx.redirect("/logga-in")
         return rx.redirect(start_page(actor))

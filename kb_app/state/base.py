@@ -2,8 +2,11 @@
 
 The cookie of the websocket handshake is readable here as
 ``self.router.headers.cookie`` and is never sent to the browser. Every handler that
-touches data calls ``self.actor()`` and asks ``domain.access``; nothing is
-trusted from the client.
+touches data calls ``self._actor()`` (or ``self._call_service``) and asks
+``domain.access``; nothing is trusted from the client.
+
+In Reflex every public method of a state class is an event handler any client may
+call over the websocket: the helpers here start with ``_``.
 """
 
 from __future__ import annotations
@@ -11,18 +14,36 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
+from typing import Any, Generic, TypeVar
 
 import reflex as rx
 
 from kb_app.dbtypes import utcnow
 from kb_app.domain.access import Actor, Page, may_use_page, start_page
 from kb_app.domain.vocab import ROLE_LABELS, Role
+from kb_app.errors import AccessDenied, InvalidInput
 from kb_app.services.admin import auth
 
 log = logging.getLogger("kb_app")
 
 SESSION_COOKIE = "kb_session"
+
+T = TypeVar("T")
+
+_RESOLVE = object()  # _call_service: resolve the actor from the session cookie
+
+
+@dataclass(frozen=True)
+class Called(Generic[T]):
+    """What ``AppState._call_service`` did: ``ok`` with the service's ``value``, or
+    not, with the ``events`` the handler returns (a redirect to login, or none)."""
+
+    ok: bool
+    value: T | None = None
+    events: list = field(default_factory=list)
 
 
 def cookie_value(header: str, name: str) -> str | None:
@@ -52,7 +73,7 @@ class AppState(rx.State):
     # Shown instead of the generic text when page_status is "forbidden"
     forbidden_message: str = ""
 
-    async def actor(self) -> Actor | None:
+    async def _actor(self) -> Actor | None:
         token = cookie_value(self.router.headers.cookie, SESSION_COOKIE)
         if not token:
             return None
@@ -69,7 +90,7 @@ class AppState(rx.State):
         self.nav_settings = may_use_page(actor, Page.SETTINGS)
         self.nav_report_links = may_use_page(actor, Page.REPORT_LINKS)
 
-    async def guard(self, page: Page | None) -> tuple[Actor | None, list]:
+    async def _guard(self, page: Page | None) -> tuple[Actor | None, list]:
         """Resolve the user for a page load.
 
         Returns the actor when the page may be shown, else None with the events
@@ -79,7 +100,7 @@ class AppState(rx.State):
         self.page_status = "loading"
         self.error_message = ""
         self.forbidden_message = ""
-        actor = await self.actor()
+        actor = await self._actor()
         if actor is None:
             self.user_name = ""
             return None, [rx.redirect("/logga-in")]
@@ -91,7 +112,52 @@ class AppState(rx.State):
         self.page_status = "ok"
         return actor, []
 
-    def fail(self, exc: BaseException) -> None:
+    async def _call_service(
+        self,
+        fn: Callable[..., T],
+        *args: Any,
+        actor: Any = _RESOLVE,
+        denied: Callable[[AccessDenied], Any] | None = None,
+        invalid: Callable[[InvalidInput], Any] | None = None,
+        signed_out: Callable[[], Any] | None = None,
+        **kwargs: Any,
+    ) -> Called[T]:
+        """Call ``fn(actor, *args, **kwargs)`` off the event loop and turn what can go
+        wrong into what the page shows.
+
+        ``actor``: given (a page load has it from ``_guard``; None is passed on to
+        the service), else resolved from the session cookie, and when nobody is
+        signed in ``signed_out`` runs and the handler gets the redirect to login.
+        ``AccessDenied`` and ``InvalidInput`` go to ``denied`` / ``invalid`` when
+        given; anything else (those two included, without a callback) is an
+        unexpected error, logged with an id (``_fail``).
+        """
+        if actor is _RESOLVE:
+            actor = await self._actor()
+            if actor is None:
+                if signed_out is not None:
+                    signed_out()
+                return Called(False, events=[rx.redirect("/logga-in")])
+        try:
+            value = await asyncio.to_thread(fn, actor, *args, **kwargs)
+        except AccessDenied as exc:
+            if denied is None:
+                self._fail(exc)
+            else:
+                denied(exc)
+            return Called(False)
+        except InvalidInput as exc:
+            if invalid is None:
+                self._fail(exc)
+            else:
+                invalid(exc)
+            return Called(False)
+        except Exception as exc:  # noqa: BLE001 - logged with an id, shown in Swedish
+            self._fail(exc)
+            return Called(False)
+        return Called(True, value)
+
+    def _fail(self, exc: BaseException) -> None:
         """An unexpected error: log it with an id, show the user a short message."""
         error_id = uuid.uuid4().hex[:8]
         log.exception("error %s", error_id, exc_info=exc)
@@ -124,6 +190,6 @@ class LoginState(AppState):
         )
         self.prefill_email = cookie_value(self.router.headers.cookie, "kb_login_email") or ""
         if not code:
-            actor = await self.actor()
+            actor = await self._actor()
             if actor is not None:
                 return rx.redirect(start_page(actor))

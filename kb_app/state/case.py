@@ -9,57 +9,19 @@ case, and the view is cleared.
 
 from __future__ import annotations
 
-import asyncio
 import re
-from typing import Any
 
 import reflex as rx
 
 from kb_app.dbtypes import utcnow
 from kb_app.domain.process import FORM, MEASURE_LEVELS
 from kb_app.errors import AccessDenied, InvalidInput
-from kb_app.services.case import case_actions
+from kb_app.services.case import delegation, steps, view
+from kb_app.services.case.view import CaseView
 from kb_app.state.base import AppState
 
 CASE_PATH = re.compile(r"^/arenden/(\d{1,12})(?:/akt)?/?$")
 
-HEAD_KEYS = [
-    "reference",
-    "unit",
-    "class_name",
-    "grade",
-    "step",
-    "next_step",
-    "responsible",
-    "due",
-    "reported",
-    "closed_at",
-    "taken_over_by",
-    "occurred",
-    "place",
-    "kinds",
-    "grounds",
-    "description",
-    "immediate_actions",
-    "guardians_informed",
-    "witnesses",
-    "reporter",
-    "conclusion",
-    "waiting_for",
-    "printed",
-    "printed_by",
-]
-FLAG_KEYS = [
-    "late",
-    "closed",
-    "staff_involved",
-    "can_comment",
-    "can_delegate",
-    "can_withdraw",
-    "can_take_over",
-    "can_export",
-    "all_met",
-]
 MEASURE_FIELDS = ["level", "description", "responsible", "due_on"]
 
 
@@ -94,17 +56,17 @@ class CaseState(AppState):
         self.delegations = []
         self.promptness = []
 
-    def _show(self, view: dict[str, Any]) -> None:
-        self.open_case_id = str(view["id"])
-        self.head = {k: str(view.get(k) or "") for k in HEAD_KEYS}
-        self.flags = {k: bool(view.get(k)) for k in FLAG_KEYS}
-        self.parties = view["parties"]
-        self.timeline = view["timeline"]
-        self.measures = view["measures"]
-        self.delegations = view["delegations"]
-        self.promptness = view["promptness"]
+    def _show(self, cv: CaseView) -> None:
+        self.open_case_id = str(cv.id)
+        self.head = cv.head()
+        self.flags = cv.flags()
+        self.parties = cv.parties
+        self.timeline = cv.timeline
+        self.measures = cv.measures
+        self.delegations = cv.delegations
+        self.promptness = cv.promptness
 
-    def _denied(self) -> None:
+    def _denied(self, _exc: AccessDenied | None = None) -> None:
         self._clear()
         self.page_status = "forbidden"
         self.forbidden_message = AccessDenied.message
@@ -131,28 +93,28 @@ class CaseState(AppState):
         self.errors = {}
         self.delegate_open = False
         self.delegate_mode = "existing"
-        actor, events = await self.guard(None)
+        actor, events = await self._guard(None)
         if actor is None:
             self._clear()
             return events
         await self._reload(actor)
 
     async def _reload(self, actor) -> None:
-        try:
-            view = await asyncio.to_thread(
-                case_actions.load_case, actor, self._case_id(), now=utcnow()
-            )
-        except AccessDenied:
-            self._denied()
+        called = await self._call_service(
+            view.load_case,
+            self._case_id(),
+            now=utcnow(),
+            actor=actor,
+            denied=self._denied,
+        )
+        if not called.ok:
             return
-        except Exception as exc:  # noqa: BLE001 - shown with an id
-            self.fail(exc)
-            return
+        case_view = called.value
         self.page_status = "ok"
-        self._show(view)
-        self.form = view["form"]
-        self.candidates = view["candidates"]
-        proposal = view["proposal"] or {}
+        self._show(case_view)
+        self.form = case_view.form
+        self.candidates = case_view.candidates
+        proposal = case_view.proposal or {}
         self.proposal_by = (
             f"Förslag från {proposal['by']}, {proposal['at']}" if proposal.get("by") else ""
         )
@@ -173,21 +135,20 @@ class CaseState(AppState):
     # -- the common shape of an action -----------------------------------------
 
     async def _act(self, fn, notice: str, **kwargs):
-        actor = await self.actor()
+        actor = await self._actor()
         if actor is None:
             self._clear()
             return rx.redirect("/logga-in")
-        try:
-            await asyncio.to_thread(fn, actor, self._case_id(), now=utcnow(), **kwargs)
-        except AccessDenied:
-            self._denied()
-            return None
-        except InvalidInput as exc:
-            self.errors = exc.errors
-            self.notice = ""
-            return None
-        except Exception as exc:  # noqa: BLE001
-            self.fail(exc)
+        called = await self._call_service(
+            fn,
+            self._case_id(),
+            now=utcnow(),
+            actor=actor,
+            denied=self._denied,
+            invalid=self._invalid,
+            **kwargs,
+        )
+        if not called.ok:
             return None
         self.errors = {}
         self.error_message = ""
@@ -197,16 +158,20 @@ class CaseState(AppState):
         self.notice = notice
         return None
 
+    def _invalid(self, exc: InvalidInput) -> None:
+        self.errors = exc.errors
+        self.notice = ""
+
     # -- the steps -------------------------------------------------------------
 
     @rx.event
     async def receive(self):
-        return await self._act(case_actions.receive, "Ärendet är markerat som mottaget.")
+        return await self._act(steps.receive, "Ärendet är markerat som mottaget.")
 
     @rx.event
     async def start_self(self):
         return await self._act(
-            case_actions.start_investigation, "Utredningen är påbörjad. Du utreder själv."
+            steps.start_investigation, "Utredningen är påbörjad. Du utreder själv."
         )
 
     @rx.event
@@ -225,7 +190,7 @@ class CaseState(AppState):
             self.errors = {"investigator": "Välj en person i listan."}
             return None
         return await self._act(
-            case_actions.delegate,
+            delegation.delegate,
             "Utredningen är delegerad. Utredaren har fått ett e-postmeddelande.",
             investigator_user_id=int(raw),
         )
@@ -233,7 +198,7 @@ class CaseState(AppState):
     @rx.event
     async def delegate_invite(self, form_data: dict):
         return await self._act(
-            case_actions.delegate,
+            delegation.delegate,
             "Personen är inbjuden och utredningen delegerad. En länk för att välja "
             "lösenord har skickats.",
             invite_email=str(form_data.get("email") or ""),
@@ -242,17 +207,17 @@ class CaseState(AppState):
 
     @rx.event
     async def withdraw(self):
-        return await self._act(case_actions.withdraw_delegation, "Delegeringen är återkallad.")
+        return await self._act(delegation.withdraw_delegation, "Delegeringen är återkallad.")
 
     @rx.event
     async def take_over(self):
-        return await self._act(case_actions.take_over, "Du har tagit över ansvaret för ärendet.")
+        return await self._act(steps.take_over, "Du har tagit över ansvaret för ärendet.")
 
     @rx.event
     async def submit_investigation(self, form_data: dict):
         talks = [t for t in ("subjected", "involved", "staff") if form_data.get(f"talk_{t}")]
         return await self._act(
-            case_actions.record_investigation,
+            steps.record_investigation,
             "Utredningen är sparad.",
             talks=talks,
             guardians_contacted_on=str(form_data.get("guardians_contacted_on") or ""),
@@ -311,7 +276,7 @@ class CaseState(AppState):
     @rx.event
     async def submit_proposal(self, form_data: dict):
         return await self._measures(
-            case_actions.propose_measures,
+            steps.propose_measures,
             form_data,
             "Förslaget är sparat. Rektor har fått besked om att besluta.",
         )
@@ -319,13 +284,13 @@ class CaseState(AppState):
     @rx.event
     async def submit_decision(self, form_data: dict):
         return await self._measures(
-            case_actions.decide_measures, form_data, "Beslutet om åtgärder är sparat."
+            steps.decide_measures, form_data, "Beslutet om åtgärder är sparat."
         )
 
     @rx.event
     async def submit_follow_up(self, form_data: dict):
         return await self._act(
-            case_actions.follow_up,
+            steps.follow_up,
             "Uppföljningen är sparad.",
             followed_up_on=str(form_data.get("followed_up_on") or ""),
             stopped=str(form_data.get("stopped") or ""),
@@ -335,13 +300,13 @@ class CaseState(AppState):
     @rx.event
     async def submit_close(self, form_data: dict):
         return await self._act(
-            case_actions.close, "Ärendet är avslutat.", summary=str(form_data.get("summary") or "")
+            steps.close, "Ärendet är avslutat.", summary=str(form_data.get("summary") or "")
         )
 
     @rx.event
     async def submit_reopen(self, form_data: dict):
         return await self._act(
-            case_actions.reopen,
+            steps.reopen,
             "Ärendet är återöppnat.",
             reason=str(form_data.get("reason") or ""),
         )
@@ -350,7 +315,7 @@ class CaseState(AppState):
     async def submit_note(self, form_data: dict):
         supplement = form_data.get("note_kind") == "supplement"
         return await self._act(
-            case_actions.add_note,
+            steps.add_note,
             "Kompletteringen är sparad." if supplement else "Kommentaren är sparad.",
             text=str(form_data.get("text") or ""),
             supplement=supplement,
@@ -366,21 +331,21 @@ class CaseState(AppState):
     async def load_file(self):
         """``/arenden/<id>/akt``: needs EXPORT_CASE; the read is logged."""
         self.forbidden_message = ""
-        actor, events = await self.guard(None)
+        actor, events = await self._guard(None)
         if actor is None:
             self._clear()
             return events
-        try:
-            view = await asyncio.to_thread(
-                case_actions.case_file, actor, self._case_id(), now=utcnow()
-            )
-        except AccessDenied:
-            self._denied()
+        called = await self._call_service(
+            view.case_file,
+            self._case_id(),
+            now=utcnow(),
+            actor=actor,
+            denied=self._denied,
+        )
+        if not called.ok:
             return None
-        except Exception as exc:  # noqa: BLE001
-            self.fail(exc)
-            return None
+        case_view = called.value
         self.page_status = "ok"
         self.form = ""
-        self._show(view)
+        self._show(case_view)
         return None

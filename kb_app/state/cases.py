@@ -245,7 +245,7 @@ class OverviewState(AppState):
     @rx.event
     async def load(self):
         """on_load: read the view from the URL and show it."""
-        actor, events = await self.guard(Page.OVERVIEW)
+        actor, events = await self._guard(Page.OVERVIEW)
         if actor is None:
             self.rows, self.cards = [], []
             return events
@@ -260,13 +260,11 @@ class OverviewState(AppState):
         )
         if not fresh:
             full = self._user_id != actor.user_id or not self.cards
-            try:
-                data = await asyncio.to_thread(
-                    q.load_view, actor, f, now=utcnow(), **self._load_args(f, full=full)
-                )
-                self._show(actor, f, data)
-            except Exception as exc:  # noqa: BLE001 - shown to the user with an id
-                self.fail(exc)
+            called = await self._call_service(
+                q.load_view, f, now=utcnow(), actor=actor, **self._load_args(f, full=full)
+            )
+            if called.ok:
+                self._show(actor, f, called.value)
         return self._start_watch()
 
     async def _change(self, f: ov.OverviewFilter):
@@ -278,7 +276,7 @@ class OverviewState(AppState):
                 _view_for, self.router.headers.cookie, f, **self._load_args(f, full=False)
             )
         except Exception as exc:  # noqa: BLE001
-            self.fail(exc)
+            self._fail(exc)
             return None
         if data is None:
             self.rows = []
@@ -400,7 +398,7 @@ class OverviewState(AppState):
                     actor, data = await asyncio.to_thread(_resolve_quietly, cookie), None
             except Exception as exc:  # noqa: BLE001
                 async with self:
-                    self.fail(exc)
+                    self._fail(exc)
                 continue
             if actor is None or not may_use_page(actor, Page.OVERVIEW):
                 async with self:
@@ -431,11 +429,10 @@ class MyCasesState(AppState):
 
     @rx.event
     async def load(self):
-        actor, events = await self.guard(Page.MY_CASES)
+        actor, events = await self._guard(Page.MY_CASES)
         if actor is None:
             self.rows = []
             return events
-        try:
-            self.rows = await asyncio.to_thread(cases.list_delegated, actor, now=utcnow())
-        except Exception as exc:  # noqa: BLE001
-            self.fail(exc)
+        called = await self._call_service(cases.list_delegated, now=utcnow(), actor=actor)
+        if called.ok:
+            self.rows = called.value

@@ -3,8 +3,6 @@ the mail being read, and "Försök igen nu"."""
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
 from kb_app.dbtypes import utcnow
@@ -12,6 +10,28 @@ from kb_app.domain.access import Page
 from kb_app.errors import AccessDenied
 from kb_app.services.mail import mailer, outbox_admin
 from kb_app.state.base import AppState
+
+
+def _listing(actor, status: str, *, now) -> tuple[list[dict[str, str]], dict[str, int]]:
+    return outbox_admin.list_rows(actor, status, now=now), outbox_admin.counts(actor)
+
+
+def _retry(actor, outbox_id: int, *, now) -> tuple[str, bool]:
+    """Put one mail first in the queue and, with SMTP set up, send it: the notice."""
+    if not outbox_admin.retry_now(actor, outbox_id, now=now):
+        return (
+            "Meddelandet kan inte skickas om just nu (det är redan skickat eller "
+            "skickas i detta ögonblick).",
+            False,
+        )
+    if not outbox_admin.smtp_configured():
+        return "Meddelandet står först i kön. Det skickas när e-post (SMTP) är konfigurerad.", True
+    if mailer.send_due(now=now, ids=[outbox_id]).sent:
+        return "Meddelandet är skickat.", True
+    return (
+        "Meddelandet kunde inte skickas nu. Se felet i tabellen; nya försök görs automatiskt.",
+        False,
+    )
 
 
 class OutboxState(AppState):
@@ -28,90 +48,65 @@ class OutboxState(AppState):
     open_message_id: str = ""
     dialog_open: bool = False
 
-    async def _refresh(self, actor) -> None:
+    async def _refresh(self, actor, denied=None) -> bool:
         status = self.status_filter if self.status_filter in outbox_admin.FILTERS else "all"
-        self.rows = await asyncio.to_thread(outbox_admin.list_rows, actor, status, now=utcnow())
-        self.counts = await asyncio.to_thread(outbox_admin.counts, actor)
-        self.smtp_configured = outbox_admin.smtp_configured()
+        called = await self._call_service(
+            _listing, status, now=utcnow(), actor=actor, denied=denied
+        )
+        if called.ok:
+            self.rows, self.counts = called.value
+            self.smtp_configured = outbox_admin.smtp_configured()
+        return called.ok
+
+    def _no_rows(self, _exc: AccessDenied) -> None:
+        self.rows = []
 
     @rx.event
     async def load(self):
         self.notice, self.dialog_open, self.error_message = "", False, ""
-        actor, events = await self.guard(Page.ADMIN)
+        actor, events = await self._guard(Page.ADMIN)
         if actor is None:
             self.rows, self.counts = [], dict.fromkeys(outbox_admin.FILTERS, 0)
             return events
-        try:
-            await self._refresh(actor)
-        except Exception as exc:  # noqa: BLE001
-            self.fail(exc)
+        await self._refresh(actor)
 
     @rx.event
     async def set_filter(self, status: str):
-        actor = await self.actor()
+        actor = await self._actor()
         if actor is None:
             return rx.redirect("/logga-in")
         self.status_filter = status if status in outbox_admin.FILTERS else "all"
         self.notice = ""
-        try:
-            await self._refresh(actor)
-        except AccessDenied:
-            self.rows = []
-        except Exception as exc:  # noqa: BLE001
-            self.fail(exc)
+        await self._refresh(actor, denied=self._no_rows)
 
     @rx.event
     async def refresh(self):
-        actor = await self.actor()
+        actor = await self._actor()
         if actor is None:
             return rx.redirect("/logga-in")
         self.notice = ""
-        try:
-            await self._refresh(actor)
-        except AccessDenied:
-            self.rows = []
-        except Exception as exc:  # noqa: BLE001
-            self.fail(exc)
+        await self._refresh(actor, denied=self._no_rows)
+
+    def _retry_denied(self, _exc: AccessDenied) -> None:
+        self.rows = []
+        self.error_message = AccessDenied.message
 
     @rx.event
     async def retry(self, row_id: str):
-        actor = await self.actor()
+        actor = await self._actor()
         if actor is None:
             return rx.redirect("/logga-in")
         try:
             outbox_id = int(row_id)
         except (TypeError, ValueError):
             return
-        try:
-            now = utcnow()
-            ok = await asyncio.to_thread(outbox_admin.retry_now, actor, outbox_id, now=now)
-            if not ok:
-                self.notice, self.notice_ok = (
-                    "Meddelandet kan inte skickas om just nu (det är redan skickat eller "
-                    "skickas i detta ögonblick).",
-                    False,
-                )
-            elif not outbox_admin.smtp_configured():
-                self.notice, self.notice_ok = (
-                    "Meddelandet står först i kön. Det skickas när e-post (SMTP) är konfigurerad.",
-                    True,
-                )
-            else:
-                summary = await asyncio.to_thread(mailer.send_due, now=now, ids=[outbox_id])
-                if summary.sent:
-                    self.notice, self.notice_ok = "Meddelandet är skickat.", True
-                else:
-                    self.notice, self.notice_ok = (
-                        "Meddelandet kunde inte skickas nu. Se felet i tabellen; "
-                        "nya försök görs automatiskt.",
-                        False,
-                    )
-            await self._refresh(actor)
-        except AccessDenied:
-            self.rows = []
-            self.error_message = AccessDenied.message
-        except Exception as exc:  # noqa: BLE001
-            self.fail(exc)
+        called = await self._call_service(
+            _retry, outbox_id, now=utcnow(), actor=actor, denied=self._retry_denied
+        )
+        if not called.ok:
+            return
+        self.notice, self.notice_ok = called.value
+        await self._refresh(actor, denied=self._retry_denied)
 
     @rx.event
     async def show(self, row_id: str):

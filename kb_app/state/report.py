@@ -286,7 +286,7 @@ class ReportState(AppState):
             )
         except Exception as exc:  # noqa: BLE001 - logged with an id, shown in Swedish
             self.submitting = False
-            self.fail(exc)
+            self._fail(exc)
             self.form_error = (
                 self.error_message + " Det du har skrivit finns kvar; försök skicka igen."
             )
@@ -378,7 +378,7 @@ class SupplementState(AppState):
             )
         except Exception as exc:  # noqa: BLE001
             self.submitting = False
-            self.fail(exc)
+            self._fail(exc)
             self.error = self.error_message
             return
         self.submitting = False

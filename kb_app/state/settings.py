@@ -3,8 +3,6 @@ signed-in user's notification choice)."""
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
 from kb_app.dbtypes import utcnow
@@ -29,19 +27,21 @@ class SettingsState(AppState):
     async def load(self):
         # (error_message lives on AppState and would otherwise follow the user here)
         self.errors, self.saved_message, self.saving, self.error_message = {}, "", False, ""
-        actor, events = await self.guard(Page.SETTINGS)
+        actor, events = await self._guard(Page.SETTINGS)
         if actor is None:
             self.values = {}
             return events
-        try:
-            self.values = await asyncio.to_thread(org_settings.current_values, actor)
+        called = await self._call_service(org_settings.current_values, actor=actor)
+        if called.ok:
+            self.values = called.value
             self.form_key += 1
-        except Exception as exc:  # noqa: BLE001
-            self.fail(exc)
+
+    def _save_denied(self, _exc: AccessDenied) -> None:
+        self.error_message = MSG_DENIED
 
     @rx.event
     async def save(self, form_data: dict):
-        actor = await self.actor()
+        actor = await self._actor()
         if actor is None:
             yield rx.redirect("/logga-in")
             return
@@ -51,16 +51,13 @@ class SettingsState(AppState):
         self.error_message = ""
         self.saving = True
         yield
-        try:
-            result = await asyncio.to_thread(org_settings.save, actor, values, now=utcnow())
-        except AccessDenied:
-            self.error_message = MSG_DENIED
+        called = await self._call_service(
+            org_settings.save, values, now=utcnow(), actor=actor, denied=self._save_denied
+        )
+        self.saving = False
+        if not called.ok:
             return
-        except Exception as exc:  # noqa: BLE001
-            self.fail(exc)
-            return
-        finally:
-            self.saving = False
+        result = called.value
         self.errors = result.errors
         if result.ok:
             n = result.recomputed
@@ -82,28 +79,22 @@ class AccountState(AppState):
     @rx.event
     async def load(self):
         self.saved_message, self.error_message = "", ""
-        actor, events = await self.guard(None)
+        actor, events = await self._guard(None)
         if actor is None:
             return events
-        try:
-            account = await asyncio.to_thread(org_settings.my_account, actor)
-        except Exception as exc:  # noqa: BLE001
-            self.fail(exc)
+        called = await self._call_service(org_settings.my_account, actor=actor)
+        if not called.ok:
             return
+        account = called.value
         self.account_name = str(account["name"])
         self.account_email = str(account["email"])
         self.daily_digest = bool(account["daily_digest"])
 
     @rx.event
     async def set_daily_digest(self, enabled: bool):
-        actor = await self.actor()
-        if actor is None:
-            return rx.redirect("/logga-in")
-        try:
-            await asyncio.to_thread(org_settings.set_daily_digest, actor, bool(enabled))
-        except Exception as exc:  # noqa: BLE001
-            self.fail(exc)
-            return
+        called = await self._call_service(org_settings.set_daily_digest, bool(enabled))
+        if not called.ok:
+            return called.events or None
         self.daily_digest = bool(enabled)
         self.saved_message = (
             "Sparat. Du får en daglig sammanfattning i stället för en påminnelse per ärende."

@@ -4,7 +4,6 @@ handler re-checks through the services."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -157,13 +156,18 @@ class StatisticsState(AppState):
 
     @rx.event
     async def load(self):
-        actor, events = await self.guard(Page.STATISTICS)
+        actor, events = await self._guard(Page.STATISTICS)
         if actor is None:
             self._clear()
             return events
+        today = stats_service.today_local(utcnow())
+        called = await self._call_service(
+            stats_service.options, today, actor=actor, denied=self._forbidden
+        )
+        if not called.ok:
+            return
+        opts = called.value
         try:
-            today = stats_service.today_local(utcnow())
-            opts = await asyncio.to_thread(stats_service.options, actor, today)
             self.school_year_options = [
                 _option(str(y), st.school_year(y).label.replace("Läsåret ", ""))
                 for y in opts.school_years
@@ -186,14 +190,21 @@ class StatisticsState(AppState):
                 period = st.school_year(st.school_year_of(today))
                 self.custom_from = period.start.isoformat()
                 self.custom_to = today.isoformat()
-        except AccessDenied:
-            self.page_status = "forbidden"
-            return
         except Exception as exc:  # noqa: BLE001 - shown with an id
-            self.fail(exc)
+            self._fail(exc)
             return
         await self._refresh(actor)
         await self._load_patterns(actor)
+
+    def _forbidden(self, _exc: AccessDenied | None = None) -> None:
+        self.page_status = "forbidden"
+
+    def _cleared_forbidden(self, _exc: AccessDenied) -> None:
+        self._clear()
+        self.page_status = "forbidden"
+
+    def _no_pupils(self, _exc: AccessDenied) -> None:
+        self.pupils = []
 
     def _clear(self) -> None:
         self.figs, self.rows, self.heads, self.kpis = {}, {}, {}, []
@@ -201,24 +212,20 @@ class StatisticsState(AppState):
         self.ready = False
 
     async def _refresh(self, actor=None):
-        actor = actor or await self.actor()
+        actor = actor or await self._actor()
         filters, problem = self._filters()
         if filters is None:
             self.filter_error = problem or "Ogiltigt urval."
             return
         self.filter_error = ""
         self.busy = True
-        try:
-            ov = await asyncio.to_thread(stats_service.overview, actor, filters)
-        except AccessDenied:
-            self._clear()
-            self.page_status = "forbidden"
+        called = await self._call_service(
+            stats_service.overview, filters, actor=actor, denied=self._cleared_forbidden
+        )
+        self.busy = False
+        if not called.ok:
             return
-        except Exception as exc:  # noqa: BLE001
-            self.fail(exc)
-            return
-        finally:
-            self.busy = False
+        ov = called.value
         views = st.tables(ov)
         self.figs = figures.all_figures(ov)
         self.titles = {k: v.title for k, v in views.items()}
@@ -236,15 +243,13 @@ class StatisticsState(AppState):
         self.ready = True
 
     async def _load_patterns(self, actor=None):
-        actor = actor or await self.actor()
-        try:
-            found = await asyncio.to_thread(patterns_service.find, actor, now=utcnow())
-        except AccessDenied:
-            self.pupils = []
+        actor = actor or await self._actor()
+        called = await self._call_service(
+            patterns_service.find, now=utcnow(), actor=actor, denied=self._no_pupils
+        )
+        if not called.ok:
             return
-        except Exception as exc:  # noqa: BLE001
-            self.fail(exc)
-            return
+        found = called.value
         self.pupils = [
             PupilRow(
                 token=p.key.token,
@@ -325,17 +330,17 @@ class StatisticsState(AppState):
 
     @rx.event
     async def dismiss(self, token: str):
-        actor = await self.actor()
-        try:
-            ok = await asyncio.to_thread(
-                patterns_service.dismiss, actor, str(token)[:64], now=utcnow()
-            )
-        except AccessDenied:
-            self.page_status = "forbidden"
+        actor = await self._actor()
+        called = await self._call_service(
+            patterns_service.dismiss,
+            str(token)[:64],
+            now=utcnow(),
+            actor=actor,
+            denied=self._forbidden,
+        )
+        if not called.ok:
             return
-        except Exception as exc:  # noqa: BLE001
-            self.fail(exc)
-            return
+        ok = called.value
         self.patterns_message = (
             "Matchningen är markerad som fel och döljs tills ett nytt ärende tillkommer."
             if ok
@@ -345,15 +350,13 @@ class StatisticsState(AppState):
 
     @rx.event
     async def restore_dismissed(self):
-        actor = await self.actor()
-        try:
-            n = await asyncio.to_thread(patterns_service.restore_all, actor)
-        except AccessDenied:
-            self.page_status = "forbidden"
+        actor = await self._actor()
+        called = await self._call_service(
+            patterns_service.restore_all, actor=actor, denied=self._forbidden
+        )
+        if not called.ok:
             return
-        except Exception as exc:  # noqa: BLE001
-            self.fail(exc)
-            return
+        n = called.value
         self.patterns_message = f"{n} dolda matchningar visas igen." if n else ""
         await self._load_patterns(actor)
 

@@ -1,4 +1,4 @@
-"""The use cases on one case (services/case_actions.py), on SQLite and PostgreSQL."""
+"""The use cases on one case (services/case: steps, delegation, view), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from kb_app.domain.process import FORM, MSG_NOT_NOW, EventKind, Step
 from kb_app.errors import AccessDenied, InvalidInput
 from kb_app.models import Delegation, Measure, OneTimeToken, Party, RoleAssignment, User
 from kb_app.services.admin import auth
-from kb_app.services.case import case_actions, invites
+from kb_app.services.case import delegation, invites, steps
+from kb_app.services.case import view as case_view
 from kb_app.services.overview import lists as cases
 from tests.support.cases import (
     INVESTIGATOR,
@@ -42,36 +43,34 @@ def test_full_life_with_delegation(demo, now):
     today = local(now).date().isoformat()
     mails_before = len(outbox_rows())
 
-    case_actions.receive(p, cid, now=now)
+    steps.receive(p, cid, now=now)
     c = case_row(cid)
     assert c.step == Step.RECEIVED and c.responsible_user_id == p.user_id
     assert c.due_at is not None and c.due_at > now  # investigation to start within 2 days
 
-    name = case_actions.delegate(p, cid, investigator_user_id=inv.user_id, now=now)
+    name = delegation.delegate(p, cid, investigator_user_id=inv.user_id, now=now)
     assert name == "Sara Nilsson"
     c = case_row(cid)
     assert c.step == Step.INVESTIGATION_STARTED
     assert c.responsible_user_id == inv.user_id  # the investigator records the investigation
 
     t1 = now + timedelta(hours=1)
-    case_actions.record_investigation(inv, cid, **investigation(today), now=t1)
+    steps.record_investigation(inv, cid, **investigation(today), now=t1)
     c = case_row(cid)
     assert c.step == Step.INVESTIGATED and c.conclusion == "confirmed"
     assert c.responsible_user_id == p.user_id  # measures are decided by the principal
 
-    case_actions.propose_measures(inv, cid, measures=[measure(now)], now=t1)
+    steps.propose_measures(inv, cid, measures=[measure(now)], now=t1)
     assert case_row(cid).step == Step.INVESTIGATED
-    case_actions.decide_measures(p, cid, measures=[measure(now)], now=t1)
+    steps.decide_measures(p, cid, measures=[measure(now)], now=t1)
     c = case_row(cid)
     assert c.step == Step.MEASURES_DECIDED and c.responsible_user_id == inv.user_id
     with read_scope() as s:
         decided = list(s.exec(select(Measure).where(Measure.case_id == cid)))
     assert [m.responsible for m in decided] == ["Mentor 3A"] and decided[0].event_id
 
-    case_actions.follow_up(
-        inv, cid, followed_up_on=today, stopped="yes", notes="Det har upphört.", now=t1
-    )
-    case_actions.close(p, cid, summary="Klart.", now=t1)
+    steps.follow_up(inv, cid, followed_up_on=today, stopped="yes", notes="Det har upphört.", now=t1)
+    steps.close(p, cid, summary="Klart.", now=t1)
     c = case_row(cid)
     assert c.step == Step.CLOSED and c.closed_at == t1 and c.due_at is None
 
@@ -110,10 +109,10 @@ def test_full_life_with_delegation(demo, now):
         for secret in [*names, c.description[:30], "Mentor 3A"]:
             assert secret not in m.body and secret not in m.subject
 
-    view = case_actions.load_case(p, cid, now=t1)
-    assert view["closed"] and view["form"] == "reopen"
-    assert [r["status"] for r in view["promptness"]] == ["met"] * 5
-    assert view["timeline"][-1]["label"] == "Avslutad"
+    view = case_view.load_case(p, cid, now=t1)
+    assert view.closed and view.form == "reopen"
+    assert [r["status"] for r in view.promptness] == ["met"] * 5
+    assert view.timeline[-1]["label"] == "Avslutad"
 
 
 def test_validation_errors_write_nothing(demo, now):
@@ -122,7 +121,7 @@ def test_validation_errors_write_nothing(demo, now):
     drive(cid, Step.INVESTIGATION_STARTED, now)
     before = kinds(cid)
     with pytest.raises(InvalidInput) as exc:
-        case_actions.record_investigation(p, cid, talks=[], findings="kort", conclusion="", now=now)
+        steps.record_investigation(p, cid, talks=[], findings="kort", conclusion="", now=now)
     assert exc.value.errors == {
         "talks": "Ange vilka samtal som har hållits.",
         "guardians_contacted_on": (
@@ -138,35 +137,35 @@ def test_a_step_out_of_order_is_refused(demo, now):
     p = actor_for(PRINCIPAL)
     cid = new_case(now)
     for call in (
-        lambda: case_actions.close(p, cid, summary="För tidigt.", now=now),
-        lambda: case_actions.decide_measures(p, cid, measures=[measure(now)], now=now),
-        lambda: case_actions.start_investigation(p, cid, now=now),
+        lambda: steps.close(p, cid, summary="För tidigt.", now=now),
+        lambda: steps.decide_measures(p, cid, measures=[measure(now)], now=now),
+        lambda: steps.start_investigation(p, cid, now=now),
     ):
         with pytest.raises(InvalidInput) as exc:
             call()
         assert exc.value.errors == {FORM: MSG_NOT_NOW}
-    case_actions.receive(p, cid, now=now)
+    steps.receive(p, cid, now=now)
     with pytest.raises(InvalidInput):  # twice: the second is refused
-        case_actions.receive(p, cid, now=now)
+        steps.receive(p, cid, now=now)
     assert kinds(cid).count(EventKind.RECEIVED) == 1
 
 
 def test_every_read_is_logged_and_a_denial_answers_like_a_missing_case(demo, now):
     p, other = actor_for(PRINCIPAL), actor_for("rektor.ekbacke@exempelkommun.se")
     cid = new_case(now)
-    case_actions.load_case(p, cid, now=now)
-    case_actions.load_case(p, cid, now=now)
+    case_view.load_case(p, cid, now=now)
+    case_view.load_case(p, cid, now=now)
     rows = access_rows(cid)
     assert [(r.user_id, r.action, r.allowed, r.at) for r in rows] == [
         (p.user_id, "read_case", True, now)
     ] * 2
 
     with pytest.raises(AccessDenied) as denied:
-        case_actions.load_case(other, cid, now=now)
+        case_view.load_case(other, cid, now=now)
     with pytest.raises(AccessDenied) as missing:
-        case_actions.load_case(p, 987654, now=now)
+        case_view.load_case(p, 987654, now=now)
     with pytest.raises(AccessDenied):
-        case_actions.load_case(None, cid, now=now)
+        case_view.load_case(None, cid, now=now)
     assert str(denied.value) == str(missing.value) == ""
     assert (
         denied.value.message
@@ -184,13 +183,13 @@ def test_invite_new_investigator_sets_password_and_sees_only_that_case(demo, now
     cid = new_case(now)
     drive(cid, Step.RECEIVED, now)
     with pytest.raises(InvalidInput) as exc:
-        case_actions.delegate(p, cid, invite_email="fel", invite_name="", now=now)
+        delegation.delegate(p, cid, invite_email="fel", invite_name="", now=now)
     assert set(exc.value.errors) == {"email", "name"}
     with pytest.raises(InvalidInput) as exc:
-        case_actions.delegate(p, cid, invite_email=INVESTIGATOR, invite_name="Sara", now=now)
+        delegation.delegate(p, cid, invite_email=INVESTIGATOR, invite_name="Sara", now=now)
     assert "finns redan" in exc.value.errors["email"]
 
-    case_actions.delegate(
+    delegation.delegate(
         p, cid, invite_email="Ny.Utredare@Exempelkommun.se", invite_name="Nils Ny", now=now
     )
     with read_scope() as s:
@@ -226,14 +225,14 @@ def test_invite_new_investigator_sets_password_and_sees_only_that_case(demo, now
         cases.list_visible(login.actor, now=now)
     other = new_case(now)
     with pytest.raises(AccessDenied):
-        case_actions.load_case(login.actor, other, now=now)
+        case_view.load_case(login.actor, other, now=now)
 
 
 def test_expired_invitation_link(demo, now):
     p = actor_for(PRINCIPAL)
     cid = new_case(now)
     drive(cid, Step.RECEIVED, now)
-    case_actions.delegate(p, cid, invite_email="sen@exempelkommun.se", invite_name="Sen", now=now)
+    delegation.delegate(p, cid, invite_email="sen@exempelkommun.se", invite_name="Sen", now=now)
     token = outbox_rows()[-1].body.split("/satt-losenord/")[1].split()[0]
     later = now + invites.VALID_FOR + timedelta(seconds=1)
     assert invites.token_is_valid(token, now=now)
@@ -247,21 +246,21 @@ def test_withdrawn_delegation_ends_access_and_both_are_on_the_timeline(demo, now
     p, inv = actor_for(PRINCIPAL), actor_for(INVESTIGATOR)
     cid = new_case(now)
     drive(cid, Step.INVESTIGATION_STARTED, now, delegate_to=inv)
-    assert case_actions.load_case(inv, cid, now=now)["form"] == "investigate"
+    assert case_view.load_case(inv, cid, now=now).form == "investigate"
     with pytest.raises(InvalidInput):  # one investigator at a time
-        case_actions.delegate(p, cid, investigator_user_id=inv.user_id, now=now)
-    case_actions.withdraw_delegation(p, cid, now=now)
+        delegation.delegate(p, cid, investigator_user_id=inv.user_id, now=now)
+    delegation.withdraw_delegation(p, cid, now=now)
     assert kinds(cid)[-2:] == [EventKind.INVESTIGATION_STARTED, EventKind.DELEGATION_WITHDRAWN]
     assert case_row(cid).responsible_user_id == p.user_id
     with pytest.raises(AccessDenied):
-        case_actions.load_case(inv, cid, now=now)
+        case_view.load_case(inv, cid, now=now)
     assert str(cid) not in [r["id"] for r in cases.list_delegated(inv, now=now)]
     with read_scope() as s:
         d = s.exec(select(Delegation).where(Delegation.case_id == cid)).one()
     assert d.withdrawn_at == now and d.withdrawn_by_user_id == p.user_id
     assert outbox_rows()[-1].to_addr == INVESTIGATOR
     # Delegating anew (later step, no step change) puts the delegation back on the timeline.
-    case_actions.delegate(p, cid, investigator_user_id=inv.user_id, now=now)
+    delegation.delegate(p, cid, investigator_user_id=inv.user_id, now=now)
     assert kinds(cid)[-1] == EventKind.DELEGATED
     assert case_row(cid).step == Step.INVESTIGATION_STARTED
 
@@ -271,7 +270,7 @@ def test_follow_up_not_stopped_goes_back_to_measures_with_a_new_due_date(demo, n
     cid = new_case(now)
     drive(cid, Step.MEASURES_DECIDED, now)
     later = now + timedelta(days=7)
-    case_actions.follow_up(
+    steps.follow_up(
         p,
         cid,
         followed_up_on=local(later).date().isoformat(),
@@ -281,10 +280,10 @@ def test_follow_up_not_stopped_goes_back_to_measures_with_a_new_due_date(demo, n
     )
     c = case_row(cid)
     assert c.step == Step.INVESTIGATED and c.due_at > later
-    view = case_actions.load_case(p, cid, now=later)
-    assert view["form"] == "decide" and view["next_step"] == "Åtgärder beslutade"
+    view = case_view.load_case(p, cid, now=later)
+    assert view.form == "decide" and view.next_step == "Åtgärder beslutade"
     with pytest.raises(InvalidInput):
-        case_actions.close(p, cid, summary="Nej.", now=later)
+        steps.close(p, cid, summary="Nej.", now=later)
 
 
 def test_reopen_by_organiser_and_comment_on_closed_case(demo, now):
@@ -292,46 +291,46 @@ def test_reopen_by_organiser_and_comment_on_closed_case(demo, now):
     cid = new_case(now)
     drive(cid, Step.CLOSED, now)
     with pytest.raises(InvalidInput) as exc:
-        case_actions.reopen(org, cid, reason="", now=now)
+        steps.reopen(org, cid, reason="", now=now)
     assert exc.value.errors == {"reason": "Ange varför ärendet återöppnas."}
-    case_actions.add_note(org, cid, text="Huvudmannen har läst akten.", now=now)
-    case_actions.reopen(org, cid, reason="Nya uppgifter från vårdnadshavare.", now=now)
+    steps.add_note(org, cid, text="Huvudmannen har läst akten.", now=now)
+    steps.reopen(org, cid, reason="Nya uppgifter från vårdnadshavare.", now=now)
     c = case_row(cid)
     assert c.step == Step.INVESTIGATION_STARTED and c.closed_at is None and c.due_at
     assert kinds(cid)[-2:] == [EventKind.COMMENT, EventKind.REOPENED]
     # The organiser does not take the steps of an ordinary case.
     with pytest.raises(AccessDenied):
-        case_actions.record_investigation(org, cid, **investigation("2026-11-24"), now=now)
+        steps.record_investigation(org, cid, **investigation("2026-11-24"), now=now)
 
 
 def test_supplement_at_any_step(demo, now):
     inv = actor_for(INVESTIGATOR)
     cid = new_case(now)
     drive(cid, Step.INVESTIGATION_STARTED, now, delegate_to=inv)
-    case_actions.add_note(inv, cid, text="Vittnet hörde av sig igen.", supplement=True, now=now)
+    steps.add_note(inv, cid, text="Vittnet hörde av sig igen.", supplement=True, now=now)
     assert kinds(cid)[-1] == EventKind.SUPPLEMENT
-    assert case_actions.load_case(inv, cid, now=now)["timeline"][-1]["label"] == "Komplettering"
+    assert case_view.load_case(inv, cid, now=now).timeline[-1]["label"] == "Komplettering"
 
 
 def test_organiser_takes_over_a_staff_case(demo, now):
     org, p = actor_for(ORGANISER), actor_for(PRINCIPAL)
     ordinary = new_case(now)
     with pytest.raises(InvalidInput):
-        case_actions.take_over(org, ordinary, now=now)
+        steps.take_over(org, ordinary, now=now)
     cid = new_case(now, staff=True)
-    view = case_actions.load_case(org, cid, now=now)
-    assert view["staff_involved"] and view["can_take_over"] and view["form"] == ""
+    view = case_view.load_case(org, cid, now=now)
+    assert view.staff_involved and view.can_take_over and view.form == ""
     with pytest.raises(AccessDenied):
-        case_actions.take_over(p, cid, now=now)  # only the organiser takes over
-    case_actions.take_over(org, cid, now=now)
+        steps.take_over(p, cid, now=now)  # only the organiser takes over
+    steps.take_over(org, cid, now=now)
     assert case_row(cid).responsible_user_id == org.user_id
     assert outbox_rows()[-1].to_addr == PRINCIPAL
     with pytest.raises(InvalidInput):
-        case_actions.take_over(org, cid, now=now)  # once
+        steps.take_over(org, cid, now=now)  # once
     # The organiser now takes every step of the principal, up to closing.
     drive(cid, Step.CLOSED, now, principal=org)
     assert case_row(cid).step == Step.CLOSED
-    assert case_actions.load_case(org, cid, now=now)["taken_over_by"] == "Maria Lindqvist"
+    assert case_view.load_case(org, cid, now=now).taken_over_by == "Maria Lindqvist"
 
 
 def test_case_file_pdf(demo, now):
@@ -340,10 +339,10 @@ def test_case_file_pdf(demo, now):
     p = actor_for(PRINCIPAL)
     cid = new_case(now)
     drive(cid, Step.CLOSED, now)
-    view = case_actions.case_file(p, cid, now=now)
-    assert view["printed_by"] == "Karin Berg"
+    view = case_view.case_file(p, cid, now=now)
+    assert view.printed_by == "Karin Berg"
     data = case_pdf.render(view)
     assert data.startswith(b"%PDF-") and len(data) > 5000
     assert [r.action for r in access_rows(cid)][-1] == "export_case"
     with pytest.raises(AccessDenied):
-        case_actions.case_file(actor_for(INVESTIGATOR), cid, now=now)
+        case_view.case_file(actor_for(INVESTIGATOR), cid, now=now)

@@ -11,7 +11,7 @@ import pytest
 from kb_app import api
 from kb_app.domain.process import Step
 from kb_app.services.admin import auth
-from kb_app.services.case import case_actions
+from kb_app.services.case import delegation
 from tests.support.cases import INVESTIGATOR, PRINCIPAL, access_rows, drive, new_case, outbox_rows
 from tests.support.helpers import actor_for
 
@@ -69,7 +69,7 @@ def test_case_pdf_for_principal_and_organiser_only(demo, now, client):
 def test_set_password_route(demo, now, client):
     cid = new_case(now)
     drive(cid, Step.RECEIVED, now)
-    case_actions.delegate(
+    delegation.delegate(
         actor_for(PRINCIPAL), cid, invite_email="ny@exempelkommun.se", invite_name="Ny", now=now
     )
     token = outbox_rows()[-1].body.split("/satt-losenord/")[1].split()[0]

@@ -14,7 +14,7 @@ from kb_app.domain.fmt import local
 from kb_app.domain.process import Step
 from kb_app.models import AccessLog, Case, CaseEvent, Outbox, SchoolClass, User
 from kb_app.services.admin import auth
-from kb_app.services.case import case_actions
+from kb_app.services.case import delegation, steps
 from tests.support.helpers import actor_for, unit_named
 
 PRINCIPAL = "rektor@exempelkommun.se"
@@ -80,22 +80,22 @@ def drive(
     ]
     for step in order[: order.index(target) + 1] if target in order else []:
         if step == Step.RECEIVED:
-            case_actions.receive(p, case_id, now=now)
+            steps.receive(p, case_id, now=now)
         elif step == Step.INVESTIGATION_STARTED:
             if delegate_to is not None:
-                case_actions.delegate(p, case_id, investigator_user_id=delegate_to.user_id, now=now)
+                delegation.delegate(p, case_id, investigator_user_id=delegate_to.user_id, now=now)
             else:
-                case_actions.start_investigation(p, case_id, now=now)
+                steps.start_investigation(p, case_id, now=now)
         elif step == Step.INVESTIGATED:
-            case_actions.record_investigation(p, case_id, **investigation(today), now=now)
+            steps.record_investigation(p, case_id, **investigation(today), now=now)
         elif step == Step.MEASURES_DECIDED:
-            case_actions.decide_measures(p, case_id, measures=[measure(now)], now=now)
+            steps.decide_measures(p, case_id, measures=[measure(now)], now=now)
         elif step == Step.FOLLOWED_UP:
-            case_actions.follow_up(
+            steps.follow_up(
                 p, case_id, followed_up_on=today, stopped=True, notes="Det har upphört.", now=now
             )
         elif step == Step.CLOSED:
-            case_actions.close(p, case_id, summary="Åtgärderna har haft effekt.", now=now)
+            steps.close(p, case_id, summary="Åtgärderna har haft effekt.", now=now)
 
 
 def investigation(today: str) -> dict:
@@ -145,7 +145,7 @@ def second_investigator(now: datetime, password: str = "utredare-tva-2026") -> A
     """An invited investigator with a password, delegated to another new case."""
     other = new_case(now)
     drive(other, Step.RECEIVED, now)
-    case_actions.delegate(
+    delegation.delegate(
         actor_for(PRINCIPAL),
         other,
         invite_email="utredare.tva@exempelkommun.se",

@@ -1,7 +1,7 @@
 """The case file (Ärendeakt) as a PDF, drawn with reportlab.
 
 Bitstream Vera (shipped with reportlab) covers å, ä and ö. The input is the view
-built by ``case_actions.case_file``: the caller has already checked EXPORT_CASE
+built by ``view.case_file``: the caller has already checked EXPORT_CASE
 and logged the access.
 """
 
@@ -28,6 +28,8 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+
+from kb_app.services.case.view import CaseView
 
 FONT, BOLD = "Vera", "VeraBd"
 TEAL = colors.HexColor("#0d7d74")
@@ -108,12 +110,12 @@ def _grid(header: list[str], rows: list[list[str]], widths, st) -> Table:
     return t
 
 
-def render(view: dict) -> bytes:
+def render(view: CaseView) -> bytes:
     """The PDF bytes of one case file."""
     _fonts()
     st = _styles()
     buf = io.BytesIO()
-    ref = view["reference"]
+    ref = view.reference
 
     def frame(canvas, doc) -> None:
         canvas.saveState()
@@ -138,60 +140,54 @@ def render(view: dict) -> bytes:
         _p(f"Ärendeakt {ref}", st["title"]),
         Spacer(1, 2 * mm),
         _p(
-            f"Utskriven {view.get('printed', '')} av {view.get('printed_by', '')}. {SECRECY}",
+            f"Utskriven {view.printed} av {view.printed_by}. {SECRECY}",
             st["small"],
         ),
         Spacer(1, 3 * mm),
         _p("Ärendet", st["h2"]),
         _kv_table(
             [
-                ("Enhet", view["unit"]),
-                ("Klass / avdelning", view["class_name"]),
-                ("Årskurs", view["grade"]),
-                ("Anmält", view["reported"]),
-                ("Steg", view["step"] + (f" ({view['closed_at']})" if view["closed"] else "")),
-                ("Ansvarig", view["responsible"]),
-                ("Personal inblandad", "Ja" if view["staff_involved"] else "Nej"),
-                ("Slutsats", view["conclusion"]),
+                ("Enhet", view.unit),
+                ("Klass / avdelning", view.class_name),
+                ("Årskurs", view.grade),
+                ("Anmält", view.reported),
+                ("Steg", view.step + (f" ({view.closed_at})" if view.closed else "")),
+                ("Ansvarig", view.responsible),
+                ("Personal inblandad", "Ja" if view.staff_involved else "Nej"),
+                ("Slutsats", view.conclusion),
             ],
             st,
         ),
         _p("Händelsen", st["h2"]),
         _kv_table(
             [
-                ("När", view["occurred"]),
-                ("Var", view["place"]),
-                ("Slag", view["kinds"]),
-                ("Diskrimineringsgrund", view["grounds"] or "Ingen angiven"),
-                ("Vad hände", view["description"]),
-                ("Åtgärder direkt", view["immediate_actions"]),
-                ("Vårdnadshavare informerade", view["guardians_informed"]),
-                ("Vittnen", view["witnesses"]),
-                ("Anmälare", view["reporter"]),
+                ("När", view.occurred),
+                ("Var", view.place),
+                ("Slag", view.kinds),
+                ("Diskrimineringsgrund", view.grounds or "Ingen angiven"),
+                ("Vad hände", view.description),
+                ("Åtgärder direkt", view.immediate_actions),
+                ("Vårdnadshavare informerade", view.guardians_informed),
+                ("Vittnen", view.witnesses),
+                ("Anmälare", view.reporter),
             ],
             st,
         ),
         _p("Parter", st["h2"]),
         _grid(
             ["Roll", "Typ", "Namn", "Klass", "Årskurs"],
-            [
-                [p["role"], p["kind"], p["name"], p["class_name"], p["grade"]]
-                for p in view["parties"]
-            ]
+            [[p["role"], p["kind"], p["name"], p["class_name"], p["grade"]] for p in view.parties]
             or [["–", "", "", "", ""]],
             [24 * mm, 26 * mm, 60 * mm, 28 * mm, 32 * mm],
             st,
         ),
     ]
-    if view["measures"]:
+    if view.measures:
         story += [
             _p("Beslutade åtgärder", st["h2"]),
             _grid(
                 ["Nivå", "Åtgärd", "Ansvarig", "Senast"],
-                [
-                    [m["level"], m["description"], m["responsible"], m["due"]]
-                    for m in view["measures"]
-                ],
+                [[m["level"], m["description"], m["responsible"], m["due"]] for m in view.measures],
                 [30 * mm, 80 * mm, 35 * mm, 25 * mm],
                 st,
             ),
@@ -202,7 +198,7 @@ def render(view: dict) -> bytes:
             ["Steg", "Frist", "Senast", "Utfört", "Tid", "Bedömning"],
             [
                 [r["step"], r["limit"], r["due"], r["done"] or "–", r["taken"], r["status_label"]]
-                for r in view["promptness"]
+                for r in view.promptness
             ]
             or [["–", "", "", "", "", ""]],
             [38 * mm, 26 * mm, 25 * mm, 32 * mm, 27 * mm, 25 * mm],
@@ -210,7 +206,7 @@ def render(view: dict) -> bytes:
         ),
         _p("Tidslinje", st["h2"]),
     ]
-    for ev in view["timeline"]:
+    for ev in view.timeline:
         story.append(
             KeepTogether(
                 [

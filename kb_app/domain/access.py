@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from kb_app import routes
 from kb_app.domain.vocab import Role
 
 
@@ -208,9 +209,9 @@ def may_manage_unit_link(actor: Actor | None, unit_id: int) -> bool:
 
 
 START_PAGES = {
-    Page.OVERVIEW: "/oversikt",
-    Page.MY_CASES: "/mina-arenden",
-    Page.ADMIN: "/admin",
+    Page.OVERVIEW: routes.OVERVIEW,
+    Page.MY_CASES: routes.MY_CASES,
+    Page.ADMIN: routes.ADMIN,
 }
 
 

@@ -18,6 +18,7 @@ from enum import StrEnum
 from functools import lru_cache
 from urllib.parse import urlencode
 
+from kb_app import routes
 from kb_app.domain.deadlines import is_late
 from kb_app.domain.fmt import sv_date
 from kb_app.domain.process import STEP_LABELS, STEP_ORDER, Step
@@ -214,7 +215,7 @@ def to_query(f: OverviewFilter) -> dict[str, str]:
     return q
 
 
-def href(f: OverviewFilter, path: str = "/oversikt") -> str:
+def href(f: OverviewFilter, path: str = routes.OVERVIEW) -> str:
     q = to_query(f)
     return f"{path}?{urlencode(q)}" if q else path
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app import routes
 from kb_app.domain.access import Page
 from kb_app.services.admin import users as admin
 from kb_app.state.base import AppState
@@ -35,5 +36,5 @@ class StartState(AppState):
 
         actor = await self._actor()
         if actor is None:
-            return rx.redirect("/logga-in")
+            return rx.redirect(routes.LOGIN)
         return rx.redirect(start_page(actor))

@@ -21,6 +21,7 @@ from typing import Any, Generic, TypeVar
 
 import reflex as rx
 
+from kb_app import routes
 from kb_app.dbtypes import utcnow
 from kb_app.domain.access import Actor, Page, may_use_page, start_page
 from kb_app.domain.vocab import ROLE_LABELS, Role
@@ -84,7 +85,7 @@ class AppState(rx.State):
         roles = [ROLE_LABELS[r] for r in Role if r in actor.roles]
         self.user_role_label = ", ".join(roles)
         self.nav_overview = may_use_page(actor, Page.OVERVIEW)
-        self.nav_my_cases = actor.has(Role.INVESTIGATOR) or actor.is_principal
+        self.nav_my_cases = may_use_page(actor, Page.MY_CASES)
         self.nav_statistics = may_use_page(actor, Page.STATISTICS)
         self.nav_admin = may_use_page(actor, Page.ADMIN)
         self.nav_settings = may_use_page(actor, Page.SETTINGS)
@@ -103,7 +104,7 @@ class AppState(rx.State):
         actor = await self._actor()
         if actor is None:
             self.user_name = ""
-            return None, [rx.redirect("/logga-in")]
+            return None, [rx.redirect(routes.LOGIN)]
         self._show_user(actor)
         if page is not None and not may_use_page(actor, page):
             self.page_status = "forbidden"
@@ -137,7 +138,7 @@ class AppState(rx.State):
             if actor is None:
                 if signed_out is not None:
                     signed_out()
-                return Called(False, events=[rx.redirect("/logga-in")])
+                return Called(False, events=[rx.redirect(routes.LOGIN)])
         try:
             value = await asyncio.to_thread(fn, actor, *args, **kwargs)
         except AccessDenied as exc:

@@ -13,6 +13,7 @@ import re
 
 import reflex as rx
 
+from kb_app import routes
 from kb_app.dbtypes import utcnow
 from kb_app.domain.process import FORM, MEASURE_LEVELS
 from kb_app.errors import AccessDenied, InvalidInput
@@ -138,7 +139,7 @@ class CaseState(AppState):
         actor = await self._actor()
         if actor is None:
             self._clear()
-            return rx.redirect("/logga-in")
+            return rx.redirect(routes.LOGIN)
         called = await self._call_service(
             fn,
             self._case_id(),

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
+from kb_app import routes
 from kb_app.dbtypes import utcnow
 from kb_app.domain import overview as ov
 from kb_app.domain.access import Actor, Page, may_use_page
@@ -25,7 +26,7 @@ from kb_app.services.overview import query as q
 from kb_app.state import live
 from kb_app.state.base import SESSION_COOKIE, AppState, cookie_value
 
-PATH = "/oversikt"
+PATH = routes.OVERVIEW
 ALL = "alla"  # the "no filter" value of a select
 HIGHLIGHT_SECONDS = 4.0
 HOUSEKEEPING_SECONDS = 10.0
@@ -281,7 +282,7 @@ class OverviewState(AppState):
         if data is None:
             self.rows = []
             if actor is None:
-                return rx.redirect("/logga-in")
+                return rx.redirect(routes.LOGIN)
             self.page_status = "forbidden"
             return None
         self._show(actor, f, data)
@@ -404,7 +405,7 @@ class OverviewState(AppState):
                 async with self:
                     self._watch_id = ""
                     self.rows = []
-                return rx.redirect("/logga-in")
+                return rx.redirect(routes.LOGIN)
             if data is None:
                 continue
             async with self:

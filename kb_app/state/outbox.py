@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app import routes
 from kb_app.dbtypes import utcnow
 from kb_app.domain.access import Page
 from kb_app.errors import AccessDenied
@@ -74,7 +75,7 @@ class OutboxState(AppState):
     async def set_filter(self, status: str):
         actor = await self._actor()
         if actor is None:
-            return rx.redirect("/logga-in")
+            return rx.redirect(routes.LOGIN)
         self.status_filter = status if status in outbox_admin.FILTERS else "all"
         self.notice = ""
         await self._refresh(actor, denied=self._no_rows)
@@ -83,7 +84,7 @@ class OutboxState(AppState):
     async def refresh(self):
         actor = await self._actor()
         if actor is None:
-            return rx.redirect("/logga-in")
+            return rx.redirect(routes.LOGIN)
         self.notice = ""
         await self._refresh(actor, denied=self._no_rows)
 
@@ -95,7 +96,7 @@ class OutboxState(AppState):
     async def retry(self, row_id: str):
         actor = await self._actor()
         if actor is None:
-            return rx.redirect("/logga-in")
+            return rx.redirect(routes.LOGIN)
         try:
             outbox_id = int(row_id)
         except (TypeError, ValueError):

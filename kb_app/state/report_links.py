@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app import routes
 from kb_app.dbtypes import utcnow
 from kb_app.domain.access import Page
 from kb_app.services.reporting import report_links
@@ -38,7 +39,7 @@ class ReportLinksState(AppState):
     async def rotate(self, unit_id: str):
         actor = await self._actor()
         if actor is None:
-            return rx.redirect("/logga-in")
+            return rx.redirect(routes.LOGIN)
         try:
             uid = int(unit_id)
         except ValueError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app import routes
 from kb_app.dbtypes import utcnow
 from kb_app.domain.access import Page
 from kb_app.errors import AccessDenied
@@ -43,7 +44,7 @@ class SettingsState(AppState):
     async def save(self, form_data: dict):
         actor = await self._actor()
         if actor is None:
-            yield rx.redirect("/logga-in")
+            yield rx.redirect(routes.LOGIN)
             return
         values = {name: str(form_data.get(name, ""))[:20] for name in org_settings.FIELD_NAMES}
         self.values = values

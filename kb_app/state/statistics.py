@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
+from kb_app import routes
 from kb_app.dbtypes import utcnow
 from kb_app.domain import statistics as st
 from kb_app.domain.access import Page
@@ -262,7 +263,7 @@ class StatisticsState(AppState):
                 cases=[
                     CaseLink(
                         reference=c.reference,
-                        href=f"/arenden/{c.case_id}",
+                        href=routes.case(c.case_id),
                         role="utsatt" if c.role == "subjected" else "inblandad",
                         date=sv_date(c.reported_at),
                     )

@@ -4,7 +4,7 @@ invited account or use a reporter's private link."""
 from __future__ import annotations
 
 from kb_app.domain.process import Step
-from kb_app.services.case import case_actions
+from kb_app.services.case import delegation
 from kb_app.services.mail import outbox_admin
 from tests.support.cases import PRINCIPAL, drive, new_case, outbox_rows
 from tests.support.helpers import actor_for
@@ -15,7 +15,7 @@ ADMIN = "admin@exempelkommun.se"
 def test_invitation_link_is_masked_for_the_admin(demo, now):
     cid = new_case(now)
     drive(cid, Step.RECEIVED, now)
-    case_actions.delegate(
+    delegation.delegate(
         actor_for(PRINCIPAL), cid, invite_email="ny@exempelkommun.se", invite_name="Ny", now=now
     )
     raw = outbox_rows()[-1].body

@@ -187,6 +187,21 @@ async def _export_actor(request: Request):
     return actor, None
 
 
+async def _statistics_export(request: Request, formats: tuple[str, ...]):
+    """(format, actor, filters) of a statistics download, or the response to give
+    instead (404 for an unknown format, the login page, 400 for bad filters)."""
+    fmt = request.path_params["fmt"]
+    if fmt not in formats:
+        return None, PlainTextResponse("Finns inte.", status_code=404)
+    actor, resp = await _export_actor(request)
+    if resp is not None:
+        return None, resp
+    filters, problem = _filters(request)
+    if filters is None:
+        return None, PlainTextResponse(problem, status_code=400, headers=NO_STORE)
+    return (fmt, actor, filters), None
+
+
 def _filters(request: Request):
     from kb_app.dbtypes import utcnow
     from kb_app.domain import statistics as st
@@ -199,15 +214,10 @@ async def export_cases(request: Request):
     from kb_app.errors import AccessDenied
     from kb_app.services.statistics import exports
 
-    fmt = request.path_params["fmt"]
-    if fmt not in ("csv", "xlsx"):
-        return PlainTextResponse("Finns inte.", status_code=404)
-    actor, resp = await _export_actor(request)
+    asked, resp = await _statistics_export(request, ("csv", "xlsx"))
     if resp is not None:
         return resp
-    filters, problem = _filters(request)
-    if filters is None:
-        return PlainTextResponse(problem, status_code=400, headers=NO_STORE)
+    fmt, actor, filters = asked
     names = request.query_params.get("namn") == "1"
 
     def make() -> tuple[bytes, str]:
@@ -233,15 +243,10 @@ async def export_report(request: Request):
     from kb_app.errors import AccessDenied
     from kb_app.services.statistics import yearly_report as reports
 
-    fmt = request.path_params["fmt"]
-    if fmt not in ("html", "pdf"):
-        return PlainTextResponse("Finns inte.", status_code=404)
-    actor, resp = await _export_actor(request)
+    asked, resp = await _statistics_export(request, ("html", "pdf"))
     if resp is not None:
         return resp
-    filters, problem = _filters(request)
-    if filters is None:
-        return PlainTextResponse(problem, status_code=400, headers=NO_STORE)
+    fmt, actor, filters = asked
     try:
         rep = await run_in_threadpool(reports.yearly_report, actor, filters, now=utcnow())
     except AccessDenied:

@@ -38,7 +38,7 @@ def append_event(
     seq = (last.seq + 1) if last else 1
     prev = last.hash if last else GENESIS
     body = canonical_payload(payload or {})
-    ev = CaseEvent(
+    fields = dict(
         case_id=case.id,
         seq=seq,
         kind=str(kind),
@@ -47,17 +47,8 @@ def append_event(
         at=at,
         payload=body,
         prev_hash=prev,
-        hash=event_hash(
-            case_id=case.id,
-            seq=seq,
-            kind=str(kind),
-            actor_user_id=actor_user_id,
-            actor_label=actor_label,
-            at=at,
-            payload=body,
-            prev_hash=prev,
-        ),
     )
+    ev = CaseEvent(**fields, hash=event_hash(**fields))
     session.add(ev)
     session.flush()
     record_step_days(session, case, str(kind), at)

@@ -245,13 +245,6 @@ def _deliver(settings: Settings, token: str, rows: list[Outbox], now: datetime, 
                 else:
                     _retry(token, row, now, _describe(exc))
                     out.retried += 1
-            except smtplib.SMTPServerDisconnected as exc:
-                _retry(token, row, now, _describe(exc))
-                out.retried += 1
-                for rest in rows[i + 1 :]:
-                    _release(token, rest, now)
-                out.released += len(rows) - i - 1
-                return False
             except smtplib.SMTPResponseException as exc:
                 if _permanent(exc.smtp_code):
                     _failed(token, row, now, _describe(exc))
@@ -260,6 +253,8 @@ def _deliver(settings: Settings, token: str, rows: list[Outbox], now: datetime, 
                     _retry(token, row, now, _describe(exc))
                     out.retried += 1
             except (OSError, smtplib.SMTPException) as exc:
+                # The connection broke (SMTPServerDisconnected among them): this row
+                # is tried again later, the rest of the batch is given back untried.
                 _retry(token, row, now, _describe(exc))
                 out.retried += 1
                 for rest in rows[i + 1 :]:

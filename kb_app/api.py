@@ -32,9 +32,15 @@ MAX_FORM_BYTES = 8192
 
 
 def _same_origin(request: Request) -> bool:
-    """CSRF defence: the Origin (or Referer) must be our own."""
+    """CSRF defence: the Origin (or Referer) must be our own.
+
+    Pages are sent with ``Referrer-Policy: no-referrer``, under which a browser
+    posts a form with ``Origin: null`` and no Referer; it then still says where
+    the request comes from in ``Sec-Fetch-Site``, a header no page can set."""
     origin = request.headers.get("origin") or ""
-    if not origin or origin == "null":
+    if origin == "null" or not origin:
+        if request.headers.get("sec-fetch-site") == "same-origin":
+            return True
         referer = request.headers.get("referer") or ""
         parts = referer.split("/")
         origin = "/".join(parts[:3]) if len(parts) >= 3 else ""

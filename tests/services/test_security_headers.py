@@ -38,3 +38,25 @@ def test_hsts_only_behind_https(sqlite_engine, monkeypatch):
     reset_settings()
     r = _client().get("/logga-in")
     assert r.headers["strict-transport-security"].startswith("max-age=")
+
+
+@pytest.mark.parametrize(
+    ("headers", "refused"),
+    [
+        ({"origin": "null", "sec-fetch-site": "same-origin"}, False),  # no-referrer form post
+        ({"sec-fetch-site": "same-origin"}, False),
+        ({"origin": "null", "sec-fetch-site": "cross-site"}, True),
+        ({"origin": "https://angripare.example"}, True),
+        ({"origin": "null"}, True),
+        ({}, True),
+    ],
+)
+def test_login_post_origin_check_under_no_referrer(demo, headers, refused):
+    """With Referrer-Policy: no-referrer the browser posts the login form with
+    Origin: null; Sec-Fetch-Site tells a same-origin post from a forged one."""
+    r = _client().post(
+        "/auth/login",
+        data={"email": "rektor@exempelkommun.se", "password": "varna-demo-2026"},
+        headers=headers,
+    )
+    assert (r.status_code == 403) is refused, (r.status_code, r.text)

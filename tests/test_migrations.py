@@ -22,25 +22,29 @@ def _cfg(connection) -> Config:
     return cfg
 
 
+def _empty_database(backend: str, tmp_path):
+    """An empty SQLite file or PostgreSQL schema, and how to drop it (or None)."""
+    if backend == "sqlite":
+        return db.make_engine(f"sqlite:///{tmp_path}/m.db"), None
+    if not PG_URL:
+        pytest.skip("KB_TEST_DATABASE_URL är inte satt")
+    schema = f"m_{uuid.uuid4().hex[:10]}"
+    admin = db.make_engine(PG_URL)
+    with admin.begin() as c:
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = db.make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+
+    def cleanup():
+        with admin.begin() as c:
+            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return engine, cleanup
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_upgrade_check_downgrade(backend, tmp_path):
-    if backend == "sqlite":
-        engine = db.make_engine(f"sqlite:///{tmp_path}/m.db")
-        cleanup = None
-    else:
-        if not PG_URL:
-            pytest.skip("KB_TEST_DATABASE_URL är inte satt")
-        schema = f"m_{uuid.uuid4().hex[:10]}"
-        admin = db.make_engine(PG_URL)
-        with admin.begin() as c:
-            c.execute(text(f'CREATE SCHEMA "{schema}"'))
-        engine = db.make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
-
-        def cleanup():
-            with admin.begin() as c:
-                c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-
+    engine, cleanup = _empty_database(backend, tmp_path)
     try:
         with engine.connect() as conn:
             command.upgrade(_cfg(conn), "head")
@@ -60,21 +64,7 @@ def test_0005_keeps_every_row(backend, tmp_path, now):
         pytest.skip("KB_TEST_DATABASE_URL är inte satt")
     from kb_app.devdata import seed
 
-    if backend == "sqlite":
-        engine = db.make_engine(f"sqlite:///{tmp_path}/m.db")
-        cleanup = None
-    else:
-        schema = f"m_{uuid.uuid4().hex[:10]}"
-        admin = db.make_engine(PG_URL)
-        with admin.begin() as c:
-            c.execute(text(f'CREATE SCHEMA "{schema}"'))
-        engine = db.make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
-
-        def cleanup():
-            with admin.begin() as c:
-                c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-
+    engine, cleanup = _empty_database(backend, tmp_path)
     tables = ["kb_case", "case_event", "party", "access_log"]
     try:
         with engine.connect() as conn:

@@ -4,6 +4,8 @@ SHELL := /bin/bash
 
 UV_VERSION ?= 0.13.9
 BUN_VERSION := 1.4.4
+AXE_VERSION := 4.10.3
+OIDC_PROVIDER_VERSION := 9.13.3
 TOOLS := $(CURDIR)/.tools
 VENV := $(CURDIR)/.venv
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/uv/bin/uv)
@@ -17,7 +19,8 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export REFLEX_TELEMETRY_ENABLED := false
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run serve setup test test-shifted browser lint bench migrate seed clean
+.PHONY: run serve setup test test-shifted browser lint bench migrate seed clean build-frontend \
+	serve-built container-test
 
 $(UV):
 	@echo "==> Installerar uv i $(TOOLS)/uv"
@@ -29,10 +32,21 @@ $(TOOLS)/node_modules/.bin/bun:
 	mkdir -p $(TOOLS)
 	npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error bun@$(BUN_VERSION)
 
+# axe-core (npm) for the accessibility checks of the browser tests (tests/e2e/axe.py).
+$(TOOLS)/node_modules/axe-core/axe.min.js:
+	@echo "==> Installerar axe-core $(AXE_VERSION) från npm"
+	mkdir -p $(TOOLS)
+	npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error axe-core@$(AXE_VERSION)
+
 $(BIN)/kb-app: pyproject.toml uv.lock | $(UV)
 	@echo "==> Installerar Python-beroenden (uv sync --frozen)"
 	$(UV) sync --frozen
 	@touch $@
+
+# A real OpenID provider for the single sign-on tests (tests/support/oidc.py).
+$(TOOLS)/node_modules/oidc-provider/package.json:
+	@echo "==> Installerar oidc-provider $(OIDC_PROVIDER_VERSION) från npm (för testerna)"
+	npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error oidc-provider@$(OIDC_PROVIDER_VERSION)
 
 setup: $(BIN)/kb-app $(TOOLS)/node_modules/.bin/bun
 	$(BIN)/kb-app migrate
@@ -50,11 +64,23 @@ serve:
 	@echo "==> Värna startar på http://localhost:$(KB_PORT) (första starten bygger webbgränssnittet, någon minut)"
 	KB_PORT=$(KB_PORT) $(BIN)/reflex run --env prod --single-port --frontend-port $(KB_PORT) --backend-host 0.0.0.0
 
+# The production front end into .web/build/client, once (the container's build step).
+build-frontend:
+	$(BIN)/reflex export --frontend-only --no-zip --env prod
+
+# Serve what build-frontend built, without building at start (the container's CMD).
+serve-built:
+	$(BIN)/python scripts/serve_built.py
+
+# Build the container on a local Debian base with podman, run it, restart it, check it.
+container-test: setup browser
+	@bash scripts/container-test.sh
+
 # What the browser tests need (chromium, fonts): installed as root, else the command to run.
 browser:
 	@bash scripts/ensure-browser.sh
 
-test: setup browser
+test: setup browser $(TOOLS)/node_modules/axe-core/axe.min.js $(TOOLS)/node_modules/oidc-provider/package.json
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The non-browser suite again with the clock moved (a year ahead, half a year back):

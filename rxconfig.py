@@ -8,6 +8,10 @@ from kb_app.settings import get_settings
 
 _s = get_settings()
 
+# The socket takes messages up to 4 MB, so an over-long value reaches the state
+# boundary (kb_app/state/boundary.py) and gets a message instead of a closed socket.
+os.environ.setdefault("REFLEX_SOCKET_MAX_HTTP_BUFFER_SIZE", str(4 * 1024 * 1024))
+
 config = rx.Config(
     app_name="kb_app",
     telemetry_enabled=False,
@@ -15,6 +19,9 @@ config = rx.Config(
     frontend_port=_s.port,
     backend_port=_s.port,
     redis_url=_s.redis_url,
+    # A tab's state (on disk in .states, or in Redis) is dropped this long after its
+    # last event, so state memory stays bounded (KB_STATE_EXPIRY_MINUTES).
+    redis_token_expiration=_s.state_expiry_minutes * 60,
     # Behind a reverse proxy, client addresses come from X-Forwarded-For (abuse limits).
     trusted_proxy_hops=_s.trusted_proxy_hops,
     # Only our own origin may open the websocket (never "*").

@@ -62,6 +62,10 @@ def _run(connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Several workers start at once (compose.yaml): one migrates, the others
+            # wait here and then find the schema at head.
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(4242013)")
         context.run_migrations()
     if connection.in_transaction():
         connection.commit()

@@ -7,11 +7,13 @@
    websocket like browser tabs do: one client alone, 100 clients at about one
    event per second (open loop), 100 clients back to back (closed loop), the
    trivial event as the framework's floor, the time from a new report to its
-   appearance on 20 open overviews, and the server's memory.
+   appearance on 20 open overviews, the server's memory, and lost navigations:
+   100 clients opening the next of 11 overview URLs about once a second (one
+   shared login, then one login each), a view not arrived within 20 s lost.
 
 Prints a table and writes ``bench/results/<date>.json``. Settings (environment
 or options): BENCH_DATABASE_URL, BENCH_CASES, BENCH_UNITS, BENCH_RUNS,
-BENCH_CLIENTS, BENCH_SECONDS. ``python -m bench --quick`` is a small run.
+BENCH_CLIENTS, BENCH_SECONDS, BENCH_NAV_SECONDS. ``python -m bench --quick`` is a small run.
 """
 
 from __future__ import annotations
@@ -47,6 +49,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--runs", type=int, default=_env_int("BENCH_RUNS", 200))
     p.add_argument("--clients", type=int, default=_env_int("BENCH_CLIENTS", 100))
     p.add_argument("--seconds", type=float, default=float(_env_int("BENCH_SECONDS", 30)))
+    p.add_argument("--nav-seconds", type=float, default=float(_env_int("BENCH_NAV_SECONDS", 105)))
+    p.add_argument(
+        "--only-navigation",
+        action="store_true",
+        help="Bara navigeringsscenarierna (förlorade navigeringar).",
+    )
     p.add_argument("--watchers", type=int, default=20)
     p.add_argument("--reports", type=int, default=10)
     p.add_argument(
@@ -65,6 +73,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.units = min(args.units, 100)
         args.runs = min(args.runs, 50)
         args.seconds = min(args.seconds, 10)
+        args.nav_seconds = min(args.nav_seconds, 20)
     return args
 
 
@@ -132,6 +141,75 @@ def fmt(s: dict) -> str:
     )
 
 
+def nav_logins(n: int) -> list[str]:
+    """``n`` organisers of the benchmark organisation (created if missing, with
+    the benchmark password): one login per client."""
+    from sqlmodel import select
+
+    from kb_app.db import session_scope
+    from kb_app.devdata import bench as seed_bench
+    from kb_app.domain.vocab import Role
+    from kb_app.models import RoleAssignment, User
+
+    emails = [f"huvudman.nav{i:03d}@{seed_bench.DOMAIN}" for i in range(n)]
+    with session_scope() as s:
+        first = s.exec(select(User).where(User.email == seed_bench.ORGANISER_EMAIL)).one()
+        have = set(s.exec(select(User.email).where(User.email.in_(emails))))
+        for i, email in enumerate(emails):
+            if email in have:
+                continue
+            user = User(
+                organisation_id=first.organisation_id,
+                email=email,
+                name=f"Huvudman Nav {i:03d}",
+                password_hash=first.password_hash,
+            )
+            s.add(user)
+            s.flush()
+            s.add(RoleAssignment(user_id=user.id, role=Role.ORGANISER, unit_id=None))
+    return emails
+
+
+async def navigation_part(args, server, out: dict) -> None:
+    """Lost navigations: every client opens the next of 11 overview URLs about
+    once a second, first all with one shared login, then each with its own."""
+    from bench import clients as cl
+    from kb_app.devdata import bench as seed_bench
+
+    password = seed_bench.BENCH_PASSWORD
+    shared = await cl.login(server.base_url, seed_bench.ORGANISER_EMAIL, password)
+    emails = await asyncio.to_thread(nav_logins, args.clients)
+    sem = asyncio.Semaphore(4)
+
+    async def one(email: str) -> str:
+        async with sem:
+            return await cl.login(server.base_url, email, password)
+
+    own = list(await asyncio.gather(*[one(e) for e in emails]))
+    for name, cookies in (("shared_login", [shared] * args.clients), ("own_logins", own)):
+        clients = await cl.clients_with(server.base_url, cookies)
+        errors_before = server.log_errors()
+        nav = await cl.navigations(clients, args.nav_seconds)
+        for c in clients:
+            await c.close()
+        out[f"navigation_{name}"] = {
+            "clients": len(clients),
+            "navigations": nav["navigations"],
+            "lost": len(nav["lost"]),
+            "lost_urls": sorted(set(nav["lost"])),
+            "per_s": round(nav["per_s"], 1),
+            "views": summary(nav["views_ms"]),
+            "server_errors": server.log_errors() - errors_before,
+        }
+        r = out[f"navigation_{name}"]
+        label = "en gemensam inloggning" if name == "shared_login" else "egen inloggning var"
+        log(
+            f"  {len(clients)} klienter navigerar ~1/s ({label}): {r['navigations']} navigeringar, "
+            f"{r['lost']} förlorade, {r['server_errors']} fel i serverloggen"
+            f"\n      {fmt(r['views'])}"
+        )
+
+
 async def server_part(args, server, results: dict) -> None:
     from bench import clients as cl
     from kb_app.devdata import bench as seed_bench
@@ -140,6 +218,10 @@ async def server_part(args, server, results: dict) -> None:
     out: dict = {}
     out["rss_idle_mb"] = round(server.rss_mb(), 1)
     log(f"  Minne i vila: {out['rss_idle_mb']} MB")
+    if args.only_navigation:
+        await navigation_part(args, server, out)
+        results["server"] = out
+        return
 
     (alone,) = await cl.make_clients(server.base_url, email, password, 1)
     # Warm up: every query shape once.
@@ -202,6 +284,7 @@ async def server_part(args, server, results: dict) -> None:
     log(f"  Minne med {len(everyone)} klienter efter lasten: {out['rss_after_mb']} MB")
     for c in everyone:
         await c.close()
+    await navigation_part(args, server, out)
     results["server"] = out
 
 
@@ -278,7 +361,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(server_part(args, server, results))
         finally:
             server.stop()
-        by_view = results["server"].pop("single_by_view")
+        by_view = results["server"].pop("single_by_view", None)
+    if not args.skip_server and by_view:
         bare = bare_for_views(list(by_view), seed_bench.ORGANISER_EMAIL, 50)
         ping = results["server"]["single"]["ping"]["p50_ms"]
         ratios = {
@@ -330,8 +414,18 @@ def check_targets(results: dict) -> None:
                 all(r["same_rows"] for r in q["pages"]),
             )
         )
-    s = results.get("server")
-    if s:
+    s = results.get("server") or {}
+    for name in ("navigation_shared_login", "navigation_own_logins"):
+        if name in s:
+            n, lost = s[name]["navigations"], s[name]["lost"]
+            targets.append(
+                (
+                    f"0 förlorade navigeringar ({'en inloggning' if 'shared' in name else 'egna inloggningar'}), ≥ 10 000",
+                    f"{lost} av {n}",
+                    lost == 0 and n >= 10_000,
+                )
+            )
+    if "open_loop" in s:
         p95 = s["open_loop"]["views"]["p95_ms"]
         targets.append(
             (f"p95 ≤ 150 ms, {s['open_loop']['clients']} klienter à 1/s", f"{p95} ms", p95 <= 150)

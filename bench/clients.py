@@ -201,6 +201,21 @@ class Client:
             return arrived, lambda: self.redirects > redirect_seen
         return arrived, lambda: True
 
+    async def navigate(self, path: str, timeout: float) -> float | None:
+        """Open an overview URL (a link, the back button): the time its view
+        arrived, or None when it did not arrive within ``timeout`` (lost)."""
+        target = ov.from_query(router_data(path)["query"])
+        key = key_of(target)
+        fut = self._wait(lambda d: d.get(VIEW_KEY) == key)
+        await self._emit(ON_LOAD, {}, path)
+        try:
+            arrived = await asyncio.wait_for(fut, timeout)
+        except TimeoutError:
+            self.waiters = [w for w in self.waiters if w.future is not fut]
+            return None
+        self.view = target
+        return arrived
+
     async def ping(self, n: int) -> float:
         fut = self._wait(lambda d: d.get(PONG) == n)
         await self._emit(PING, {"n": n})
@@ -219,6 +234,19 @@ async def settle(done: Callable[[], bool], timeout: float = 10) -> None:
     deadline = time.perf_counter() + timeout
     while not done() and time.perf_counter() < deadline:
         await asyncio.sleep(0.002)
+
+
+async def clients_with(base: str, cookies: list[str]) -> list[Client]:
+    """One connected client per session cookie (the same cookie may repeat)."""
+    sem = asyncio.Semaphore(4)
+
+    async def one(cookie: str) -> Client:
+        async with sem:
+            c = Client(base, cookie)
+            await c.connect()
+            return c
+
+    return list(await asyncio.gather(*[one(c) for c in cookies]))
 
 
 async def make_clients(base: str, email: str, password: str, n: int) -> list[Client]:
@@ -316,6 +344,58 @@ async def closed_loop(clients: list[Client], seconds: float, trivial: bool) -> d
     await asyncio.gather(*[run(c, i) for i, c in enumerate(clients)])
     elapsed = time.perf_counter() - started
     return {"latency_ms": latencies, "seconds": elapsed, "events_per_s": len(latencies) / elapsed}
+
+
+def overview_urls(n: int = 11) -> list[str]:
+    """The navigation cycle: the bare overview and ``n - 1`` other views of it
+    (filters, sorts, pages), each a distinct URL."""
+    urls = [ov.href(ov.OverviewFilter())]
+    f = ov.OverviewFilter()
+    for action in itertools.cycle(ACTIONS):
+        f = apply_action(f, action)
+        if ov.href(f) not in urls:
+            urls.append(ov.href(f))
+        if len(urls) == n:
+            return urls
+    raise AssertionError("unreachable")
+
+
+async def navigations(
+    clients: list[Client], seconds: float, rate: float = 1.0, timeout: float = 20.0
+) -> dict:
+    """Every client opens the next URL of the cycle about once a second (open
+    loop, randomised start and spacing) and waits for its view; a view that does
+    not arrive within ``timeout`` seconds is a lost navigation."""
+    urls = overview_urls()
+    views: list[float] = []
+    lost: list[str] = []
+    started = time.perf_counter()
+
+    async def run(c: Client, seed: int) -> None:
+        rng = random.Random(seed)
+        i = seed % len(urls)
+        due = started + rng.random() / rate
+        while due < started + seconds:
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            i = (i + 1) % len(urls)
+            if urls[i] == ov.href(c.view):  # a lost one left the client there
+                i = (i + 1) % len(urls)
+            arrived = await c.navigate(urls[i], timeout)
+            if arrived is None:
+                lost.append(urls[i])
+            else:
+                views.append((arrived - due) * 1000)
+            due += rng.uniform(0.5, 1.5) / rate
+
+    await asyncio.gather(*[run(c, i) for i, c in enumerate(clients)])
+    elapsed = time.perf_counter() - started
+    return {
+        "views_ms": views,
+        "lost": lost,
+        "navigations": len(views) + len(lost),
+        "seconds": elapsed,
+        "per_s": (len(views) + len(lost)) / elapsed,
+    }
 
 
 async def report_to_overviews(

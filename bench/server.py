@@ -92,6 +92,13 @@ class Server:
             except ProcessLookupError:
                 pass
 
+    def log_errors(self) -> int:
+        """Tracebacks in the server's log so far."""
+        try:
+            return self.log.read_text(errors="replace").count("Traceback (most recent call last)")
+        except OSError:
+            return 0
+
     def rss_mb(self) -> float:
         """Resident memory of the server's whole process tree (Linux /proc)."""
         if self.proc is None:

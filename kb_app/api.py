@@ -8,20 +8,29 @@ load that follows opens a new websocket that carries the cookie. Mounted through
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from urllib.parse import parse_qs, urlencode
+import re
+import uuid
+from urllib.parse import parse_qs, unquote, urlencode
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Route
 
 from kb_app import routes as paths
 from kb_app.dbtypes import utcnow
-from kb_app.domain.access import start_page
-from kb_app.errors import AccessDenied
-from kb_app.services.admin import auth
+from kb_app.domain.access import Action, can, start_page
+from kb_app.errors import AccessDenied, request_id
+from kb_app.services.admin import account, auth, sso
 from kb_app.settings import get_settings
 
 log = logging.getLogger("kb_app.auth")
@@ -46,9 +55,12 @@ def _same_origin(request: Request) -> bool:
         origin = "/".join(parts[:3]) if len(parts) >= 3 else ""
     if not origin:
         return False
+    settings = get_settings()
+    if settings.public_url_configured:
+        # Never trust the Host header when the public address is known.
+        return origin == settings.public_origin
     host = request.headers.get("host", "")
-    allowed = {get_settings().public_origin, f"http://{host}", f"https://{host}"}
-    return origin in allowed
+    return origin in {settings.public_origin, f"http://{host}", f"https://{host}"}
 
 
 def _client(request: Request) -> str:
@@ -79,16 +91,36 @@ async def login(request: Request):
     form = await _form(request)
     email = auth.normalise_email(form.get("email", ""))
     result = await run_in_threadpool(
-        auth.login, email, form.get("password", ""), client=_client(request), now=utcnow()
+        auth.login,
+        email,
+        form.get("password", ""),
+        client=_client(request),
+        user_agent=request.headers.get("user-agent", ""),
+        now=utcnow(),
     )
+    if result.delay:
+        await asyncio.sleep(result.delay)  # spraying from this address: slowed down
     if not result.ok:
         log.info("login failed for an account from %s", _client(request))
-        code = "last" if result.message == auth.MSG_LOCKED else "fel"
-        resp = RedirectResponse(paths.LOGIN + "?" + urlencode({"fel": code}), status_code=303)
+        code = {auth.MSG_LOCKED: "last", auth.MSG_THROTTLED: "paus"}.get(result.message, "fel")
+        query = {"fel": code}
+        if nxt := paths.safe_next(form.get(paths.NEXT_PARAM, "")):
+            query[paths.NEXT_PARAM] = nxt  # still returning there after the next try
+        resp = RedirectResponse(paths.LOGIN + "?" + urlencode(query), status_code=303)
         resp.set_cookie(EMAIL_COOKIE, email, max_age=600, **_cookie_args())
         return resp
     log.info("login ok for user %s", result.actor.user_id)
-    resp = RedirectResponse(start_page(result.actor), status_code=303)
+    # The second factor first, if due; else back to the page that sent the user
+    # here (a local path only), else the start page.
+    target = (
+        {
+            auth.STAGE_VERIFY: paths.SECOND_FACTOR,
+            auth.STAGE_ENROL: paths.SECOND_FACTOR_ENROL,
+        }.get(result.stage)
+        or paths.safe_next(form.get(paths.NEXT_PARAM, ""))
+        or start_page(result.actor)
+    )
+    resp = RedirectResponse(target, status_code=303)
     resp.delete_cookie(EMAIL_COOKIE, path="/")
     settings = get_settings()
     resp.set_cookie(
@@ -100,8 +132,13 @@ async def login(request: Request):
 async def logout(request: Request):
     if not _same_origin(request):
         return PlainTextResponse("Ogiltig begäran.", status_code=403)
-    await run_in_threadpool(auth.logout, request.cookies.get(SESSION_COOKIE), now=utcnow())
-    resp = RedirectResponse(paths.LOGIN + "?" + urlencode({"utloggad": "1"}), status_code=303)
+    method = await run_in_threadpool(
+        auth.logout, request.cookies.get(SESSION_COOKIE), now=utcnow(), client=_client(request)
+    )
+    query = {"utloggad": "1"}
+    if method == "sso" and get_settings().oidc_enabled:
+        query["sso"] = "1"  # the login page offers the provider's logout too
+    resp = RedirectResponse(paths.LOGIN + "?" + urlencode(query), status_code=303)
     resp.delete_cookie(SESSION_COOKIE, path="/")
     return resp
 
@@ -119,19 +156,68 @@ async def set_password(request: Request):
         token,
         form.get("password", ""),
         form.get("password2", ""),
+        client=_client(request),
         now=utcnow(),
     )
     if problem is None:
-        log.info("a password was set through an invitation link")
-        return RedirectResponse(paths.LOGIN + "?" + urlencode({"losenord": "1"}), status_code=303)
+        log.info("a password was set through a one-time link")
+        resp = RedirectResponse(paths.LOGIN + "?" + urlencode({"losenord": "1"}), status_code=303)
+        resp.delete_cookie(SESSION_COOKIE, path="/")
+        return resp
     code = {
         invites.MSG_INVALID: "ogiltig",
         invites.MSG_MISMATCH: "olika",
+        account.MSG_WEAK: "svagt",
     }.get(problem, "kort")
     safe_token = "".join(ch for ch in token if ch.isalnum() or ch in "-_")[:100]
     return RedirectResponse(
         f"{paths.SET_PASSWORD}/{safe_token}?" + urlencode({"fel": code}), status_code=303
     )
+
+
+CHANGE_ERRORS = {
+    account.MSG_WRONG_CURRENT: "nuvarande",
+    account.MSG_MISMATCH: "olika",
+    account.MSG_WEAK: "svagt",
+    account.MSG_SAME: "samma",
+}
+
+
+async def change_password(request: Request):
+    """The form on "Mitt konto": the current password, the new one twice."""
+    if not _same_origin(request):
+        return PlainTextResponse("Ogiltig begäran.", status_code=403)
+    form = await _form(request)
+    token = request.cookies.get(SESSION_COOKIE)
+    actor = await run_in_threadpool(auth.resolve_session, token, now=utcnow())
+    if actor is None:
+        return RedirectResponse(paths.LOGIN, status_code=303)
+    problem = await run_in_threadpool(
+        account.change_password,
+        token,
+        form.get("current", ""),
+        form.get("password", ""),
+        form.get("password2", ""),
+        client=_client(request),
+        now=utcnow(),
+    )
+    if problem is None:
+        log.info("user %s changed their password", actor.user_id)
+        query = {"losenord": "andrat"}
+    else:
+        query = {"fel": CHANGE_ERRORS.get(problem, "kort")}
+    return RedirectResponse(paths.ACCOUNT + "?" + urlencode(query), status_code=303)
+
+
+async def forgot_password(request: Request):
+    """ "Glömt lösenordet?": the same answer whether or not the address exists."""
+    if not _same_origin(request):
+        return PlainTextResponse("Ogiltig begäran.", status_code=403)
+    form = await _form(request)
+    await run_in_threadpool(
+        account.request_reset, form.get("email", ""), client=_client(request), now=utcnow()
+    )
+    return RedirectResponse(paths.FORGOT_PASSWORD + "?skickat=1", status_code=303)
 
 
 NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
@@ -158,6 +244,68 @@ async def case_pdf(request: Request):
         media_type="application/pdf",
         headers={**NO_STORE, "Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+_POSTER = """<!doctype html>
+<html lang="sv"><head><meta charset="utf-8"><meta name="robots" content="noindex">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Anmäl kränkande behandling · {unit}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; color: #111; margin: 0; }}
+main {{ max-width: 42rem; margin: 2rem auto; padding: 0 1.5rem; text-align: center; }}
+h1 {{ font-size: 2.2rem; margin: 0 0 .5rem; }}
+.unit {{ font-size: 1.4rem; color: #333; margin: 0 0 1.5rem; }}
+.qr svg {{ width: min(80vw, 22rem); height: auto; }}
+.url {{ font-family: ui-monospace, monospace; font-size: .85rem; word-break: break-all; }}
+.text {{ font-size: 1.1rem; line-height: 1.5; text-align: left; }}
+.noprint {{ margin-top: 2rem; }}
+@media print {{ .noprint {{ display: none; }} main {{ margin-top: 0; }} }}
+</style></head><body><main>
+<h1>Har ett barn eller en elev blivit kränkt?</h1>
+<p class="unit">{unit}</p>
+<div class="qr">{svg}</div>
+<p class="url">{url}</p>
+<div class="text">
+<p>All personal som får veta att ett barn eller en elev anser sig ha blivit utsatt för
+kränkande behandling ska anmäla det till rektor (skollagen 6 kap. 10 §).</p>
+<p>Skanna koden med mobilen eller öppna länken. Du behöver inte logga in. Anmälan går
+direkt till rektor och huvudman.</p>
+<p>Länken är bara för personalen: sätt upp affischen där elever och besökare inte ser den.</p>
+</div>
+<p class="noprint">Skriv ut med Ctrl+P (Cmd+P på Mac), gärna på A4 i stående format.</p>
+</main></body></html>
+"""
+
+
+async def import_template(request: Request):
+    """GET /admin/importmall.csv: the template of the import of units, classes, users."""
+    from kb_app.services.organisation import imports
+
+    actor, redirect = await _export_actor(request)
+    if redirect is not None:
+        return redirect
+    if not can(actor, Action.ADMINISTER):
+        return PlainTextResponse(MSG_FORBIDDEN, status_code=403, headers=NO_STORE)
+    return _download(imports.template_csv(), "importmall.csv", "text/csv; charset=utf-8")
+
+
+async def report_poster(request: Request):
+    """GET /anmalningslankar/affisch/<unit id>: a printable poster with the unit's QR code."""
+    import html
+
+    from kb_app.services.reporting import report_links
+
+    actor, redirect = await _export_actor(request)
+    if redirect is not None:
+        return redirect
+    raw = request.path_params.get("unit_id", "")
+    unit_id = int(raw) if raw.isdigit() and len(raw) < 12 else -1
+    try:
+        unit, url, svg = await run_in_threadpool(report_links.poster, actor, unit_id)
+    except AccessDenied as exc:
+        return PlainTextResponse(exc.message, status_code=404, headers=NO_STORE)
+    page = _POSTER.format(unit=html.escape(unit), url=html.escape(url), svg=svg)
+    return HTMLResponse(page, headers=NO_STORE)
 
 
 # --------------------------------------------------------------------------- downloads
@@ -263,78 +411,267 @@ async def export_report(request: Request):
     return _download(body, rep.filename_stem + ".pdf", "application/pdf")
 
 
-async def export_reply_pack(request: Request):
-    from kb_app.errors import AccessDenied
+def _reply_pack_args(request: Request) -> dict:
+    q = request.query_params
+
+    def number(key: str) -> int | None:
+        value = q.get(key, "")
+        return int(value) if re.fullmatch(r"[0-9]{1,12}", value) else None
+
+    return {
+        "case_id": number("id"),
+        "party_id": number("part"),
+        "reference": (q.get("ref") or "").strip()[:32] or None,
+        "show_staff": q.get("personal") == "1",
+    }
+
+
+async def _reply_pack(request: Request, *, preview: bool):
+    from kb_app.errors import AccessDenied, InvalidInput
     from kb_app.services.statistics import reply_pack
 
     actor, resp = await _export_actor(request)
     if resp is not None:
-        return resp
-    q = request.query_params
-    case_id = int(q["id"]) if q.get("id", "").isdigit() else None
-    party_id = int(q["part"]) if q.get("part", "").isdigit() else None
-    reference = (q.get("ref") or "").strip()[:32] or None
+        return None, resp
+    args = _reply_pack_args(request)
     try:
         pack = await run_in_threadpool(
-            lambda: reply_pack.build(
-                actor, case_id=case_id, reference=reference, party_id=party_id, now=utcnow()
+            lambda: reply_pack.build(actor, **args, preview=preview, now=utcnow())
+        )
+    except AccessDenied as exc:
+        return None, PlainTextResponse(exc.message, status_code=404, headers=NO_STORE)
+    except InvalidInput as exc:
+        message = next(iter(exc.errors.values()), reply_pack.MSG_NOT_SUBJECTED)
+        return None, PlainTextResponse(message, status_code=400, headers=NO_STORE)
+    return (actor, pack), None
+
+
+async def export_reply_pack(request: Request):
+    built, resp = await _reply_pack(request, preview=False)
+    if resp is not None:
+        return resp
+    actor, pack = built
+    body = await run_in_threadpool(lambda: pack.pdf)
+    log.info("user %s exported the reply pack of case %s", actor.user_id, pack.reference)
+    return _download(body, pack.filename, "application/pdf")
+
+
+async def preview_reply_pack(request: Request):
+    """The reply pack as a web page: the same content as the PDF, with the choice
+    of child and of naming staff, and the download of exactly that."""
+    built, resp = await _reply_pack(request, preview=True)
+    if resp is not None:
+        return resp
+    _actor, pack = built
+    return HTMLResponse(pack.html(), headers=NO_STORE)
+
+
+# --------------------------------------------------------------------------- attachments
+# The page posts the file's bytes here (fetch, the body is the file); Reflex's own
+# upload route (/_upload, a public folder) is never used. The answer is a code the
+# case page turns into its Swedish message.
+
+
+def _int_param(raw: str) -> int:
+    return int(raw) if raw.isdigit() and len(raw) < 12 else -1
+
+
+async def upload_attachment(request: Request):
+    """POST /bilaga/ny/<case id>?del=…: one file onto the case (services/case/attachments)."""
+    from kb_app.errors import InvalidInput
+    from kb_app.services.case import attachments
+
+    if not _same_origin(request):
+        return JSONResponse({"code": "ogiltig"}, status_code=403, headers=NO_STORE)
+    actor = await run_in_threadpool(
+        auth.resolve_session, request.cookies.get(SESSION_COOKIE), now=utcnow()
+    )
+    if actor is None:
+        return JSONResponse({"code": "inloggning"}, status_code=401, headers=NO_STORE)
+    case_id = _int_param(request.path_params.get("case_id", ""))
+    limit = get_settings().attachment_max_mb * 1024 * 1024
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            break  # stop reading: limit + a little is enough to say "too big"
+    data = b"".join(chunks)[: limit + 1]
+    filename = unquote(request.headers.get("x-filnamn", "")[:1000])
+    context = request.query_params.get("del", "")[:32]
+    try:
+        row = await run_in_threadpool(
+            lambda: attachments.add_attachment(
+                actor, case_id, filename=filename, data=data, context=context, now=utcnow()
             )
+        )
+    except AccessDenied:
+        return JSONResponse({"code": "nekad"}, status_code=404, headers=NO_STORE)
+    except InvalidInput as exc:
+        message = next(iter(exc.errors.values()), attachments.MSG_TYPE)
+        code = attachments.code_of(message)
+        return JSONResponse({"code": code}, status_code=400, headers=NO_STORE)
+    log.info("user %s attached file %s to case %s", actor.user_id, row.id, case_id)
+    return JSONResponse({"code": "ok", "name": row.filename}, headers=NO_STORE)
+
+
+async def download_attachment(request: Request):
+    """GET /bilaga/<id>: the file, for those who may read its case (logged)."""
+    from kb_app.services.case import attachments
+
+    actor = await run_in_threadpool(
+        auth.resolve_session, request.cookies.get(SESSION_COOKIE), now=utcnow()
+    )
+    attachment_id = _int_param(request.path_params.get("attachment_id", ""))
+    try:
+        got = await run_in_threadpool(
+            lambda: attachments.download(actor, attachment_id, now=utcnow())
         )
     except AccessDenied as exc:
         return PlainTextResponse(exc.message, status_code=404, headers=NO_STORE)
-    log.info("user %s exported the reply pack of case %s", actor.user_id, pack.reference)
-    return _download(pack.pdf, pack.filename, "application/pdf")
+    resp = _download(got.data, got.filename, got.content_type)
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return resp
+
+
+def _sso_failed(reason: str) -> RedirectResponse:
+    resp = RedirectResponse(paths.LOGIN + "?" + urlencode({"fel": reason}), status_code=303)
+    resp.delete_cookie(sso.FLOW_COOKIE, path="/auth/oidc")
+    return resp
+
+
+async def sso_start(request: Request):
+    """ "Logga in med …": to the provider, with state, nonce and PKCE in a cookie."""
+    if not get_settings().oidc_enabled:
+        return PlainTextResponse("Inloggning via organisationen är inte påslagen.", 404)
+    try:
+        url, flow = await run_in_threadpool(sso.begin, now=utcnow())
+    except Exception:  # noqa: BLE001 - the provider is down or misconfigured
+        log.exception("sso: the provider's metadata could not be read")
+        return _sso_failed("sso-nere")
+    resp = RedirectResponse(url, status_code=303)
+    # Lax: the provider's redirect back is a cross-site navigation.
+    resp.set_cookie(
+        sso.FLOW_COOKIE,
+        flow,
+        max_age=sso.FLOW_SECONDS,
+        **{**_cookie_args(), "samesite": "lax", "path": "/auth/oidc"},
+    )
+    return resp
+
+
+async def sso_callback(request: Request):
+    if not get_settings().oidc_enabled:
+        return PlainTextResponse("Inloggning via organisationen är inte påslagen.", 404)
+    params = request.query_params
+    if params.get("error"):
+        log.info("sso: the provider answered %s", params.get("error")[:60])
+        return _sso_failed(sso.REFUSED)
+    result = await run_in_threadpool(
+        sso.complete,
+        params.get("state", ""),
+        params.get("code", ""),
+        request.cookies.get(sso.FLOW_COOKIE),
+        now=utcnow(),
+        client=_client(request),
+        user_agent=request.headers.get("user-agent", ""),
+    )
+    if not result.ok:
+        return _sso_failed(result.reason)
+    target = {
+        auth.STAGE_VERIFY: paths.SECOND_FACTOR,
+        auth.STAGE_ENROL: paths.SECOND_FACTOR_ENROL,
+    }.get(result.stage) or result.target
+    # A page that moves on by itself: the next request is then same-site, so the
+    # browser sends the SameSite=Strict session cookie with it.
+    resp = HTMLResponse(
+        '<!doctype html><html lang="sv"><head><meta charset="utf-8">'
+        f'<meta http-equiv="refresh" content="0;url={target}"><title>Värna</title></head>'
+        f'<body><p><a href="{target}">Fortsätt till Värna</a></p></body></html>',
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
+    resp.delete_cookie(sso.FLOW_COOKIE, path="/auth/oidc")
+    resp.delete_cookie(EMAIL_COOKIE, path="/")
+    settings = get_settings()
+    resp.set_cookie(
+        SESSION_COOKIE, result.token, max_age=settings.session_max_hours * 3600, **_cookie_args()
+    )
+    return resp
+
+
+async def sso_logout(request: Request):
+    url = await run_in_threadpool(sso.logout_url)
+    return RedirectResponse(url or paths.LOGIN, status_code=303)
+
+
+async def health(request: Request):
+    """``/_health``: 200 with a JSON report when the database answers at the newest
+    schema (and Redis, when set); 503 otherwise. No personal data, no tokens."""
+    from kb_app.services.ops import health as ops_health
+
+    healthy, report = await run_in_threadpool(ops_health.check, now=utcnow())
+    return JSONResponse(
+        report, status_code=200 if healthy else 503, headers={"cache-control": "no-store"}
+    )
+
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
+def request_ids(app):
+    """ASGI middleware (a Reflex api_transformer): every HTTP request and websocket
+    connection gets an id, the caller's ``X-Request-ID`` when it is a plain token of
+    8–64 characters (a proxy's), else a new one. Every log line written while serving
+    it carries the id; HTTP responses return it in ``X-Request-ID``."""
+
+    async def wrapped(scope, receive, send):
+        if scope["type"] not in ("http", "websocket"):
+            await app(scope, receive, send)
+            return
+        given = ""
+        for k, v in scope.get("headers", []):
+            if k == b"x-request-id":
+                given = v.decode("latin-1")
+                break
+        rid = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
+        token = request_id.set(rid)
+
+        async def send_with_id(message):
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k != b"x-request-id"]
+                message = {**message, "headers": [*headers, (b"x-request-id", rid.encode())]}
+            await send(message)
+
+        try:
+            await app(scope, receive, send_with_id if scope["type"] == "http" else send)
+        finally:
+            request_id.reset(token)
+
+    return wrapped
 
 
 def routes() -> list[Route]:
     return [
+        Route(paths.HEALTH, health, methods=["GET"]),
         Route(paths.AUTH_LOGIN, login, methods=["POST"]),
         Route(paths.AUTH_LOGOUT, logout, methods=["POST"]),
         Route(paths.AUTH_SET_PASSWORD, set_password, methods=["POST"]),
+        Route(paths.AUTH_CHANGE_PASSWORD, change_password, methods=["POST"]),
+        Route(paths.AUTH_FORGOT_PASSWORD, forgot_password, methods=["POST"]),
+        Route(paths.AUTH_SSO_START, sso_start, methods=["GET"]),
+        Route(paths.AUTH_SSO_CALLBACK, sso_callback, methods=["GET"]),
+        Route(paths.AUTH_SSO_LOGOUT, sso_logout, methods=["GET"]),
         Route(paths.CASE_PDF + "/{case_id}.pdf", case_pdf, methods=["GET"]),
+        Route(paths.POSTER + "/{unit_id}", report_poster, methods=["GET"]),
+        Route(paths.IMPORT_TEMPLATE, import_template, methods=["GET"]),
         Route(paths.EXPORT_CASES + ".{fmt:str}", export_cases, methods=["GET"]),
         Route(paths.EXPORT_REPORT + ".{fmt:str}", export_report, methods=["GET"]),
         Route(paths.EXPORT_REPLY_PACK, export_reply_pack, methods=["GET"]),
+        Route(paths.EXPORT_REPLY_PACK_PREVIEW, preview_reply_pack, methods=["GET"]),
+        Route(paths.ATTACHMENT_UPLOAD + "/{case_id}", upload_attachment, methods=["POST"]),
+        Route(paths.ATTACHMENT + "/{attachment_id}", download_attachment, methods=["GET"]),
     ]
 
 
 def build_api() -> Starlette:
     return Starlette(routes=routes())
-
-
-# Headers on every HTTP response the server sends (pages, assets, downloads).
-# The CSP here holds what needs no knowledge of the front end's scripts: no
-# framing, no plugins, no <base>. Report and supplement links carry tokens in the
-# path, so no Referer leaves the page.
-_SECURITY_HEADERS = [
-    (b"content-security-policy", b"frame-ancestors 'none'; object-src 'none'; base-uri 'none'"),
-    (b"x-frame-options", b"DENY"),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-]
-_HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
-
-
-def security_headers(app):
-    """ASGI middleware (a Reflex api_transformer): the headers above on every
-    HTTP response; HSTS too when KB_PUBLIC_URL is https."""
-
-    async def wrapped(scope, receive, send):
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-        extra = list(_SECURITY_HEADERS)
-        if get_settings().public_url.startswith("https://"):
-            extra.append(_HSTS)
-
-        async def send_with_headers(message):
-            if message["type"] == "http.response.start":
-                have = {k.lower() for k, _ in message.get("headers", [])}
-                headers = list(message.get("headers", []))
-                headers += [(k, v) for k, v in extra if k not in have]
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await app(scope, receive, send_with_headers)
-
-    return wrapped

@@ -38,3 +38,48 @@ def trigger_statements(dialect: str) -> list[str]:
 
 def drop_statements(dialect: str) -> list[str]:
     return {"sqlite": DROP_SQLITE, "postgresql": DROP_POSTGRESQL}.get(dialect, [])
+
+
+# The access log and the authentication log are append-only too (migration 0008).
+LOG_TABLES = ("access_log", "login_attempt")
+
+
+def log_trigger_statements(dialect: str) -> list[str]:
+    out: list[str] = []
+    for t in LOG_TABLES:
+        if dialect == "sqlite":
+            out += [
+                f"""CREATE TRIGGER IF NOT EXISTS {t}_no_update BEFORE UPDATE ON {t}
+                BEGIN SELECT RAISE(ABORT, '{t} is append-only'); END""",
+                f"""CREATE TRIGGER IF NOT EXISTS {t}_no_delete BEFORE DELETE ON {t}
+                BEGIN SELECT RAISE(ABORT, '{t} is append-only'); END""",
+            ]
+        elif dialect == "postgresql":
+            out += [
+                f"""CREATE OR REPLACE FUNCTION {t}_append_only() RETURNS trigger AS $$
+                BEGIN RAISE EXCEPTION '{t} is append-only'; END; $$ LANGUAGE plpgsql""",
+                f"DROP TRIGGER IF EXISTS {t}_no_update ON {t}",
+                f"""CREATE TRIGGER {t}_no_update BEFORE UPDATE OR DELETE ON {t}
+                FOR EACH ROW EXECUTE FUNCTION {t}_append_only()""",
+                f"DROP TRIGGER IF EXISTS {t}_no_truncate ON {t}",
+                f"""CREATE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {t}
+                FOR EACH STATEMENT EXECUTE FUNCTION {t}_append_only()""",
+            ]
+    return out
+
+
+def log_drop_statements(dialect: str) -> list[str]:
+    out: list[str] = []
+    for t in LOG_TABLES:
+        if dialect == "sqlite":
+            out += [
+                f"DROP TRIGGER IF EXISTS {t}_no_update",
+                f"DROP TRIGGER IF EXISTS {t}_no_delete",
+            ]
+        elif dialect == "postgresql":
+            out += [
+                f"DROP TRIGGER IF EXISTS {t}_no_update ON {t}",
+                f"DROP TRIGGER IF EXISTS {t}_no_truncate ON {t}",
+                f"DROP FUNCTION IF EXISTS {t}_append_only()",
+            ]
+    return out

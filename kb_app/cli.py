@@ -49,6 +49,10 @@ def _print_logins(logins) -> None:
 
     for login in logins:
         print(f"  {ROLE_LABELS[login.role]:<24} {login.email:<36} {login.name}")
+    print(
+        "Inget av demokontona har tvåstegsverifiering: demoorganisationen kräver den inte. "
+        "En ny organisation kräver den av huvudman, rektor och administratör."
+    )
 
 
 @command(
@@ -95,12 +99,12 @@ def _create_admin(args: argparse.Namespace) -> int:
     from kb_app.db import session_scope
     from kb_app.domain.vocab import Role
     from kb_app.models import Organisation, OrgSetting, RoleAssignment, User
-    from kb_app.services.admin import auth
+    from kb_app.services.admin import account, auth
 
     password = (
         sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Lösenord: ")
     )
-    problem = auth.password_problem(password)
+    problem = account.new_password_problem(password, user_inputs=(args.name, args.email))
     if problem:
         print(problem, file=sys.stderr)
         return 2
@@ -231,7 +235,18 @@ def _settings(args: argparse.Namespace) -> int:
     print(f"Databas:      {s.database_url.split('@')[-1]}")
     print(f"Publik adress: {s.public_url}")
     print(f"SMTP:         {s.smtp_host or '(ej konfigurerad: e-post stannar i utkorgen)'}")
-    print(f"Schemaläggare: {'på' if s.scheduler else 'av'}")
+    print(f"Schemaläggare: {'på' if s.scheduler else 'av'} (lås {s.scheduler_lease_seconds} s)")
+    print(f"Granskningsnyckel: {s.audit_key_file}")
+    print(f"Kontrollpunkter:   {s.audit_checkpoint_file}")
+    print(f"Redis:        {'satt' if s.redis_url else '(ej satt)'}")
+    print(f"Loggformat:   {s.log_format}")
+    nightly = (
+        f"varje natt till {s.backup_dir}, {s.backup_keep} sparas"
+        f"{', krypterade' if s.backup_passphrase else ''}"
+        if s.backup_nightly
+        else "av"
+    )
+    print(f"Nattlig säkerhetskopia: {nightly}")
     return 0
 
 
@@ -268,24 +283,130 @@ def _scheduler(args: argparse.Namespace) -> int:
 
 
 def _cfg_audit(p: argparse.ArgumentParser) -> None:
-    p.add_argument("what", choices=["verify"], help="verify: kontrollera varje ärendes hashkedja")
+    p.add_argument(
+        "what",
+        choices=["verify", "checkpoint"],
+        help="verify: kontrollera varje ärendes hashkedja, sigill och kontrollpunkt; "
+        "checkpoint: kontrollera och skriv en signerad kontrollpunkt av alla kedjors slut",
+    )
 
 
 @command(
     "audit",
-    "Granskning: 'audit verify' kontrollerar att ingen händelse i tidslinjerna har ändrats.",
+    "Granskning: 'audit verify' visar varje ändrad eller raderad händelse, ändrat ärende, "
+    "ändrad part och raderat ärende; 'audit checkpoint' förankrar kedjornas slut i en "
+    "signerad kontrollpunkt i datamappen och i loggen.",
     _cfg_audit,
 )
 def _audit(args: argparse.Namespace) -> int:
+    import logging
+
     from kb_app.services.case import audit
 
-    result = audit.verify_all()
+    if args.what == "checkpoint":
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        written = audit.write_checkpoint(now=utcnow())
+        if written.written:
+            print(
+                f"OK: kontrollpunkt över {written.cases} ärenden skriven till "
+                f"{audit.checkpoint_path()} (signatur {written.signature[:16]}…)."
+            )
+            return 0
+        result = written.verify
+    else:
+        result = audit.verify_all()
     if result.ok:
-        print(f"OK: {result.cases} ärenden och {result.events} händelser kontrollerade.")
+        cp = result.checkpoint
+        against = f" mot kontrollpunkten {cp.at}" if cp else " (ingen kontrollpunkt finns än)"
+        print(f"OK: {result.cases} ärenden och {result.events} händelser kontrollerade{against}.")
         return 0
-    print(f"FEL: {result.broken.message()}")
-    print(f"({result.cases} ärenden kontrollerade innan felet hittades.)")
+    for finding in result.findings:
+        print(f"FEL: {finding.message()}")
+    print(f"({len(result.findings)} fel; {result.cases} ärenden kontrollerade.)")
+    if args.what == "checkpoint":
+        print("Ingen kontrollpunkt skrevs: den senaste giltiga står kvar.")
     return 1
+
+
+def _passphrase(args: argparse.Namespace) -> str | None:
+    if args.passphrase_stdin:
+        value = sys.stdin.readline().rstrip("\n")
+        if not value:
+            raise SystemExit("Lösenfrasen är tom.")
+        return value
+    return None
+
+
+def _cfg_backup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="Filen att skriva (t.ex. varna-2026-12-02.tar.gz).")
+    p.add_argument(
+        "--passphrase-stdin",
+        action="store_true",
+        help="Kryptera med en lösenfras från standard input (annars KB_BACKUP_PASSPHRASE "
+        "om den är satt).",
+    )
+
+
+@command(
+    "backup",
+    "Säkerhetskopiera medan appen kör: databasen (SQLite: online-backup, PostgreSQL: "
+    "pg_dump), den hemliga nyckeln, granskningsnyckeln och bilagorna, i en fil.",
+    _cfg_backup,
+)
+def _backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from kb_app.services.ops import backup
+
+    passphrase = _passphrase(args) or get_settings().backup_passphrase
+    try:
+        summary = backup.create(Path(args.file), passphrase=passphrase, now=utcnow())
+    except backup.BackupError as exc:
+        print(f"Säkerhetskopieringen misslyckades: {exc}", file=sys.stderr)
+        return 1
+    print(f"Säkerhetskopia skriven till {summary.path}: {summary.message()}.")
+    if not summary.key_files:
+        print(
+            "OBS: den hemliga nyckeln kommer från KB_SECRET_KEY och finns inte i filen: "
+            "spara den separat.",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _cfg_restore(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="Säkerhetskopian att läsa in.")
+    p.add_argument(
+        "--passphrase-stdin",
+        action="store_true",
+        help="Lösenfrasen för en krypterad kopia från standard input (annars "
+        "KB_BACKUP_PASSPHRASE).",
+    )
+
+
+@command(
+    "restore",
+    "Återställ en säkerhetskopia till en tom datamapp och databas (KB_DATA_DIR, "
+    "KB_DATABASE_URL). Skriver aldrig över en installation som används.",
+    _cfg_restore,
+)
+def _restore(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from kb_app.services.ops import backup
+
+    passphrase = _passphrase(args) or os.environ.get("KB_BACKUP_PASSPHRASE") or None
+    try:
+        summary = backup.restore(Path(args.file), passphrase=passphrase)
+    except backup.BackupError as exc:
+        print(f"Återställningen misslyckades: {exc}", file=sys.stderr)
+        return 1
+    print(f"Återställt: {summary.message()}.")
+    print("Kör 'kb-app migrate' och 'kb-app audit verify' innan appen startas.")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

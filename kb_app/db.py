@@ -110,3 +110,5 @@ def create_schema(engine: Engine) -> None:
     with engine.begin() as conn:
         for stmt in audit_sql.trigger_statements(engine.dialect.name):
             conn.exec_driver_sql(stmt)
+        for stmt in audit_sql.log_trigger_statements(engine.dialect.name):
+            conn.exec_driver_sql(stmt)

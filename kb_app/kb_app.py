@@ -2,45 +2,75 @@
 
 from __future__ import annotations
 
+import os
+
 import reflex as rx
 
-from kb_app import api, routes
+from kb_app import api, headers, routes
 from kb_app.errors import backend_exception_handler, configure_logging
+from kb_app.pages.accessibility import accessibility_page
 from kb_app.pages.admin import admin_page, not_found_page, start_page
 from kb_app.pages.case import case_file_page, case_page
-from kb_app.pages.invite import set_password_page
+from kb_app.pages.invite import forgot_password_page, set_password_page
 from kb_app.pages.lists import my_cases_page, overview_page
 from kb_app.pages.login import login_page
 from kb_app.pages.outbox import outbox_page
 from kb_app.pages.report import report_page, supplement_page
 from kb_app.pages.report_links import report_links_page
+from kb_app.pages.second_factor import enrol_page, second_factor_page
 from kb_app.pages.settings import account_page, settings_page
+from kb_app.pages.setup import setup_page
 from kb_app.pages.statistics import statistics_page
+from kb_app.services.admin.setup import setup_lifespan
 from kb_app.services.mail.scheduler import scheduler_lifespan
+from kb_app.settings import get_settings
 from kb_app.state.admin import AdminState, StartState
 from kb_app.state.base import LoginState
+from kb_app.state.boundary import StateBoundary, private_states_dir
 from kb_app.state.case import CaseState
 from kb_app.state.cases import MyCasesState, OverviewState
-from kb_app.state.invite import SetPasswordState
+from kb_app.state.invite import ForgotPasswordState, SetPasswordState
 from kb_app.state.outbox import OutboxState
 from kb_app.state.report import ReportState, SupplementState
 from kb_app.state.report_links import ReportLinksState
+from kb_app.state.second_factor import SecondFactorState
 from kb_app.state.settings import AccountState, SettingsState
+from kb_app.state.setup import SetupState
 from kb_app.state.statistics import StatisticsState
 
-configure_logging()
+# Everything the app process writes (client state in .states, logs, exports) is
+# readable by its own user only.
+os.umask(0o077)
+configure_logging(get_settings().log_format)
 
 app = rx.App(
     backend_exception_handler=backend_exception_handler,
     html_lang="sv",
     theme=None,
     stylesheets=["/kb.css"],
-    api_transformer=[api.build_api(), api.security_headers],
+    api_transformer=[api.build_api(), headers.security_headers, api.request_ids],
     head_components=[rx.el.meta(name="robots", content="noindex, nofollow")],
 )
 
+# Before every event (the hydrate included): state bound to the session, public pages
+# per connection, generic setters refused, arguments checked and cleaned.
+app.add_middleware(StateBoundary())
+private_states_dir()
+
 app.add_page(start_page, route=routes.START, title="Värna", on_load=StartState.load)
 app.add_page(login_page, route=routes.LOGIN, title="Logga in · Värna", on_load=LoginState.load)
+app.add_page(
+    second_factor_page,
+    route=routes.SECOND_FACTOR,
+    title="Tvåstegsverifiering · Värna",
+    on_load=SecondFactorState.load,
+)
+app.add_page(
+    enrol_page,
+    route=routes.SECOND_FACTOR_ENROL,
+    title="Aktivera tvåstegsverifiering · Värna",
+    on_load=SecondFactorState.load,
+)
 app.add_page(
     overview_page, route=routes.OVERVIEW, title="Översikt · Värna", on_load=OverviewState.load
 )
@@ -61,7 +91,13 @@ app.add_page(
 # Background jobs (outbox, reminders): one scheduler per installation, see
 # services/scheduler.py; KB_SCHEDULER=off disables it in this process.
 app.register_lifespan_task(scheduler_lifespan)
+# A fresh installation prints its one-time setup code (services/admin/setup.py).
+app.register_lifespan_task(setup_lifespan)
+app.add_page(setup_page, route=routes.SETUP, title="Kom igång · Värna", on_load=SetupState.load)
 app.add_page(not_found_page, route="404", title="Sidan finns inte · Värna")
+app.add_page(
+    accessibility_page, route=routes.ACCESSIBILITY, title="Tillgänglighetsredogörelse · Värna"
+)
 app.add_page(
     report_links_page,
     route=routes.REPORT_LINKS,
@@ -95,6 +131,12 @@ app.add_page(
     route=routes.SET_PASSWORD + "/[token]",
     title="Välj lösenord · Värna",
     on_load=SetPasswordState.load,
+)
+app.add_page(
+    forgot_password_page,
+    route=routes.FORGOT_PASSWORD,
+    title="Glömt lösenordet · Värna",
+    on_load=ForgotPasswordState.load,
 )
 app.add_page(
     statistics_page,

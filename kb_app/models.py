@@ -32,7 +32,9 @@ class Unit(SQLModel, table=True):
     name: str = Field(max_length=200)
     kind: str = Field(max_length=32)  # vocab.UnitKind
     pupil_count: int | None = None
-    active: bool = True
+    active: bool = True  # False: archived (cases stay, the report link stops)
+    # The grades taught (comma-separated vocab.GRADES codes), "" for none
+    grades: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})
     created_at: datetime = _created()
 
 
@@ -60,6 +62,24 @@ class User(SQLModel, table=True):
     active: bool = True
     daily_digest: bool = False
     created_at: datetime = _created()
+    # The TOTP secret, encrypted with a key derived from KB_SECRET_KEY
+    # (services/admin/second_factor.py); None: no authenticator app enrolled.
+    totp_secret: str | None = Field(default=None, max_length=255)
+    totp_last_step: int = 0  # the last accepted 30-second step: a code is used once
+    # "<issuer>|<sub>" of the OpenID provider's account, once linked by a verified e-mail
+    oidc_subject: str | None = Field(default=None, max_length=255, unique=True)
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A single-use recovery code for the second factor (only its keyed hash)."""
+
+    __tablename__ = "recovery_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    code_hash: str = Field(max_length=64)
+    created_at: datetime = _created()
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
 
 
 class RoleAssignment(SQLModel, table=True):
@@ -87,17 +107,28 @@ class UserSession(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     client: str = Field(default="", max_length=100)
+    user_agent: str = Field(default="", max_length=200)
+    # "" a full session; "verify" or "enrol": the password was right and the
+    # second factor is still due (such a session resolves to no user).
+    stage: str = Field(default="", max_length=16)
+    pending_secret: str | None = Field(default=None, max_length=255)  # while enrolling
+    method: str = Field(default="password", max_length=16)  # "password" or "sso"
 
 
 class LoginAttempt(SQLModel, table=True):
+    """Every authentication event (services/admin/auth.Event), append-only."""
+
     __tablename__ = "login_attempt"
-    __table_args__ = (Index("ix_login_attempt_email_at", "email", "at"),)
+    __table_args__ = (
+        Index("ix_login_attempt_email_at", "email", "at"),
+        Index("ix_login_attempt_client_at", "client", "at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254)
     user_id: int | None = Field(default=None, foreign_key="app_user.id")
     at: datetime = _created()
-    outcome: str = Field(max_length=16)  # success, failure, locked
+    outcome: str = Field(max_length=16)  # auth.Event
     client: str = Field(default="", max_length=100)
 
 
@@ -304,7 +335,7 @@ class Party(SQLModel, table=True):
 
 
 class CaseEvent(SQLModel, table=True):
-    """The append-only timeline. Each event chains the hash of the previous one."""
+    """The append-only timeline. Each event chains the keyed hash of the previous one."""
 
     __tablename__ = "case_event"
     __table_args__ = (
@@ -321,6 +352,9 @@ class CaseEvent(SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     payload: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
     prev_hash: str = Field(max_length=64)
+    # The case row and its parties at this event (domain/hashing.case_seal), covered
+    # by the hash: the last event's seal must match the case as it is now.
+    seal: str = Field(default="", max_length=64)
     hash: str = Field(max_length=64)
 
 
@@ -354,6 +388,9 @@ class Attachment(SQLModel, table=True):
     content_type: str = Field(max_length=100)
     size: int
     storage_key: str = Field(max_length=128, unique=True)
+    # What the file belongs to: "investigation" or "comment" (services/case/attachments.py).
+    context: str = Field(default="comment", max_length=32)
+    sha256: str = Field(default="", max_length=64)
     uploaded_by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = _created()
 
@@ -428,6 +465,10 @@ class OrgSetting(SQLModel, table=True):
     limit_followed_up: int = 20
     escalate_after_days: int = 5
     retention_years: int = 5
+    # The display name of the From header of mails ("" for the default)
+    sender_name: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})
+    # Roles (vocab.Role, comma-separated) that must log in with a second factor.
+    second_factor_roles: str = Field(default="organiser,principal,admin", max_length=100)
 
 
 class ChangeCounter(SQLModel, table=True):
@@ -477,3 +518,42 @@ class PatternDismissal(SQLModel, table=True):
     last_case_id: int
     dismissed_by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
     dismissed_at: datetime = _created()
+
+
+class CaseConflict(SQLModel, table=True):
+    """A user named as an involved party of a case (jäv): matched on the user's
+    normalised name and a role at the case's unit when the report came in. While
+    ``status`` is suspected or confirmed the user is excluded from the case (no
+    mail, no reminder, no read, no step); an organiser's rejection ends that."""
+
+    __tablename__ = "case_conflict"
+    __table_args__ = (
+        UniqueConstraint("case_id", "user_id", name="uq_case_conflict_case_user"),
+        # The overview and statistics: "the cases this user is excluded from".
+        Index("ix_case_conflict_user_case", "user_id", "status", "case_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="kb_case.id")
+    user_id: int = Field(foreign_key="app_user.id")
+    party_id: int | None = Field(default=None, foreign_key="party.id")
+    status: str = Field(max_length=16)  # domain.conflict: suspected, confirmed, rejected
+    created_at: datetime = _created()
+    decided_by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+
+
+class AdminLog(SQLModel, table=True):
+    """Every change made in the administration: who, when, what (append-only)."""
+
+    __tablename__ = "admin_log"
+    __table_args__ = (Index("ix_admin_log_org_at", "organisation_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    actor_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    actor_label: str = Field(default="", max_length=200)  # name at the time
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    action: str = Field(max_length=48)  # services/admin/admin_log.Kind
+    target: str = Field(default="", max_length=300)  # what was changed, in Swedish
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))

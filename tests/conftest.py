@@ -46,6 +46,8 @@ def free_port() -> int:
 
 @pytest.fixture(autouse=True)
 def _fresh_settings():
+    # Each test its own audit checkpoint file: a checkpoint anchors one database.
+    os.environ["KB_AUDIT_CHECKPOINT_FILE"] = f"{_RUN_DIR}/checkpoints-{uuid.uuid4().hex}.jsonl"
     reset_settings()
     yield
     reset_settings()

@@ -55,7 +55,7 @@ MATRIX: dict[str, tuple[bool, ...]] = {
     "read_case":            (N,    Y,   Y,   N,    Y,   N,   N),
     "read_list":            (N,    Y,   Y,   Y,    N,   N,   N),
     "receive":              (N,    N,   Y,   N,    N,   N,   N),
-    "start_investigation":  (N,    N,   Y,   N,    N,   N,   N),
+    "start_investigation":  (N,    N,   Y,   N,    Y,   N,   N),
     "record_investigation": (N,    N,   Y,   N,    Y,   N,   N),
     "propose_measures":     (N,    N,   Y,   N,    Y,   N,   N),
     "decide_measures":      (N,    N,   Y,   N,    N,   N,   N),
@@ -196,8 +196,9 @@ SPECS: dict[str, Spec] = {
     "statistics": Spec(None, None, "statistics"),
     "take_over": Spec(
         Step.INVESTIGATION_STARTED,
-        lambda a, c, now, i: steps.take_over(a, c, now=now),
-        "take_over",
+        lambda a, c, now, i: steps.take_over(a, c, reason="Rektor är inblandad.", now=now),
+        "submit_take_over",
+        lambda d: {"reason": "Rektor är inblandad."},
         staff=True,
     ),
 }
@@ -285,10 +286,17 @@ def _secrets(case_id: int) -> list[str]:
     return [c.reference, c.description[:25], c.reporter_name, *[n for n in names if n]]
 
 
-def _prepare(spec: Spec, now, inv_id: int, *, for_allowed: bool = False) -> int | None:
+def _prepare(
+    spec: Spec, now, inv_id: int, *, for_allowed: bool = False, role: str = ""
+) -> int | None:
     if spec.step is None:
         return None
     cid = new_case(now, staff=spec.staff)
+    if for_allowed and spec.handler == "start_self" and role == "investigator":
+        # The delegate starts the investigation delegated to them (not yet started).
+        drive(cid, Step.RECEIVED, now)
+        delegation.delegate(actor_for(PRINCIPAL), cid, investigator_user_id=inv_id, now=now)
+        return cid
     delegated = spec.delegated and not (for_allowed and spec.handler == "delegate_existing")
     target = spec.step
     if for_allowed and spec.handler == "delegate_existing":
@@ -354,7 +362,7 @@ def test_matrix_row(engine, demo, action, now, clock):
         else:
             # Allowed: through the service on one fresh case, through the page on another.
             for via_state in (False, True):
-                cid = _prepare(spec, now, inv_id, for_allowed=True)
+                cid = _prepare(spec, now, inv_id, for_allowed=True, role=role)
                 before = len(events(cid)) if cid else 0
                 if not via_state:
                     if spec.service is not None:
@@ -379,3 +387,292 @@ def test_matrix_row(engine, demo, action, now, clock):
                         assert sub.rows
                 if cid and spec.writes:
                     assert len(events(cid)) > before, (action, role, via_state)
+
+
+# -- a principal named as involved (jäv): refused like a stranger ----------------
+
+
+def _bypassed_case(now, step: Step | None) -> int:
+    """A Björkskolan case whose report names its principal (Karin Berg) as the
+    involved staff member, taken to ``step`` by the organiser (now in charge)."""
+    from kb_app.services.reporting import reports
+    from tests.services.test_reports import form, sid, token_of
+
+    data = form(involved=[{"kind": "staff", "name": "Karin Berg", "class_name": ""}])
+    result = reports.submit_report(token_of("Björkskolan F–6"), data, sid(), now=now)
+    assert result.ok, result.errors
+    org = actor_for(EMAILS["organiser"])
+    if step is not None:
+        drive(result.case_id, step, now, delegate_to=actor_for(INVESTIGATOR), principal=org)
+    return result.case_id
+
+
+@pytest.mark.parametrize("action", [a for a in MATRIX if a != "statistics"])
+def test_excluded_principal_is_denied_every_action(engine, demo, action, now, clock):
+    """The unit's own principal, named as involved, gets "finns inte eller saknar
+    behörighet" from every service and handler, and nothing of the case reaches
+    their state; the overview leaves the case out."""
+    spec = SPECS[action]
+    inv_id = actor_for(INVESTIGATOR).user_id
+    actor = actor_for(PRINCIPAL)
+    token = auth.login(PRINCIPAL, "varna-demo-2026", now=now).token
+    cid = _bypassed_case(now, spec.step or Step.INVESTIGATION_STARTED)
+    before = len(events(cid))
+    if spec.handler == "overview":
+        rows = cases.list_visible(actor, limit=500, now=now)
+        assert case_row(cid).reference not in {r["reference"] for r in rows}
+        root, sub, _ = _call_handler(spec, token, "/oversikt", None, load_first=False)
+        assert sub.page_status == "ok"
+    else:
+        with pytest.raises(AccessDenied) as exc:
+            spec.service(actor, cid, now, inv_id)
+        assert exc.value.message == DENIED
+        form_fn = spec.form or (
+            (lambda d: {"investigator": str(inv_id)})
+            if spec.handler == "delegate_existing"
+            else None
+        )
+        form = form_fn(today(now)) if form_fn else None
+        path = f"/arenden/{cid}{spec.path_suffix}"
+        root, sub, _ = _call_handler(spec, token, path, form, load_first=False)
+        assert sub.page_status == "forbidden" and sub.forbidden_message == DENIED
+    state_json = json.dumps(root.dict(), default=str, ensure_ascii=False)
+    # (Her own name is on every page she sees: the party naming her is no secret to her.)
+    for secret in [x for x in _secrets(cid) if x != actor.name]:
+        assert secret not in state_json, (action, secret)
+    assert len(events(cid)) == before
+
+
+# -- administration (issue 14): role × admin action ------------------------------
+
+# fmt: off
+ADMIN_MATRIX: dict[str, tuple[bool, ...]] = {
+    #                   admin org  prin oprin inv  oinv anon
+    "admin_page":      (Y,    N,   N,   N,    N,   N,   N),
+    "create_unit":     (Y,    N,   N,   N,    N,   N,   N),
+    "change_unit":     (Y,    N,   N,   N,    N,   N,   N),
+    "archive_unit":    (Y,    N,   N,   N,    N,   N,   N),
+    "add_class":       (Y,    N,   N,   N,    N,   N,   N),
+    "invite_user":     (Y,    N,   N,   N,    N,   N,   N),
+    "change_roles":    (Y,    N,   N,   N,    N,   N,   N),
+    "deactivate_user": (Y,    N,   N,   N,    N,   N,   N),
+    "settings":        (Y,    Y,   N,   N,    N,   N,   N),
+    "poster":          (Y,    N,   Y,   N,    N,   N,   N),  # Björkskolan's link
+}
+# fmt: on
+
+
+# -- attachments and "who read the case" (services/case/attachments.py, access_history.py)
+# fmt: off
+FILE_MATRIX: dict[str, tuple[bool, ...]] = {
+    #                        admin org  prin oprin inv  oinv anon
+    "attach_file":          (N,    Y,   Y,   N,    Y,   N,   N),
+    "download_attachment":  (N,    Y,   Y,   N,    Y,   N,   N),
+    "view_access_log":      (N,    Y,   Y,   N,    N,   N,   N),
+}
+# fmt: on
+
+
+def _admin_ids() -> dict[str, int]:
+    from datetime import UTC, datetime
+
+    from kb_app.services.organisation import users
+    from tests.support.helpers import unit_named
+
+    return {
+        "bjork": unit_named("Björkskolan F–6").id,
+        "ekbacke": unit_named("Ekbackeskolan 7–9").id,
+        # Someone outside the roles under test (deactivating ends their sessions)
+        "target": users.invite_user(
+            actor_for(EMAILS["admin"]),
+            {"email": "mal@exempelkommun.se", "name": "Mål Person", "organiser": "1"},
+            now=datetime.now(UTC),
+        ),
+    }
+
+
+def _admin_service(action: str, actor, ids: dict[str, int], n: int, now) -> None:
+    from kb_app.services.admin import org_settings
+    from kb_app.services.organisation import units, users
+    from kb_app.services.reporting import report_links
+
+    match action:
+        case "admin_page":
+            users.list_users(actor)
+        case "create_unit":
+            units.create_unit(actor, {"name": f"Enhet {n}", "kind": "annan"}, now=now)
+        case "change_unit":
+            units.update_unit(
+                actor, ids["bjork"], {"name": "Björkskolan F–6", "kind": "grundskola"}, now=now
+            )
+        case "archive_unit":
+            units.set_archived(actor, ids["ekbacke"], True, now=now)
+            units.set_archived(actor, ids["ekbacke"], False, now=now)
+        case "add_class":
+            units.add_class(actor, ids["bjork"], {"name": f"K{n}"}, now=now)
+        case "invite_user":
+            users.invite_user(
+                actor, {"email": f"ny{n}@exempelkommun.se", "name": "Ny", "organiser": "1"}, now=now
+            )
+        case "change_roles":
+            users.change_roles(actor, ids["target"], {"admin": "1"}, now=now)
+        case "deactivate_user":
+            users.set_active(actor, ids["target"], False, now=now)
+            users.set_active(actor, ids["target"], True, now=now)
+        case "settings":
+            org_settings.save_general(actor, {"retention_years": "5"}, now=now)
+        case "poster":
+            report_links.poster(actor, ids["bjork"])
+
+
+def _admin_handler(action: str, token, ids: dict[str, int], n: int):
+    """Call the page's handler by name with the role's cookie: (root, substate, result)."""
+    from kb_app.state.admin import AdminState
+    from kb_app.state.settings import SettingsState
+
+    path = "/installningar" if action == "settings" else "/admin"
+    root, _ = state_for(token, path)
+    cls = SettingsState if action == "settings" else AdminState
+    st = root.get_substate(cls.get_full_name().split("."))
+
+    async def run():
+        match action:
+            case "admin_page":
+                return await AdminState.load.fn(st)
+            case "create_unit":
+                return await AdminState.create_unit.fn(st, {"name": f"H{n}", "kind": "annan"})
+            case "change_unit":
+                st.selected_unit_id = str(ids["bjork"])
+                return await AdminState.save_unit.fn(
+                    st, {"name": "Björkskolan F–6", "kind": "grundskola"}
+                )
+            case "archive_unit":
+                return await AdminState.set_archived.fn(st, str(ids["ekbacke"]), True)
+            case "add_class":
+                st.selected_unit_id = str(ids["bjork"])
+                return await AdminState.add_class.fn(st, {"name": f"HK{n}"})
+            case "invite_user":
+                return await AdminState.invite.fn(
+                    st, {"email": f"h{n}@exempelkommun.se", "name": "H", "organiser": "on"}
+                )
+            case "change_roles":
+                st.editing_user_id = str(ids["target"])
+                return await AdminState.save_roles.fn(st, {"organiser": "on"})  # back again
+            case "deactivate_user":
+                return await AdminState.set_active.fn(st, str(ids["target"]), False)
+            case "settings":
+                return await SettingsState.save_general.fn(st, {"retention_years": "5"})
+        return None
+
+    result = asyncio.run(run())
+    return root, st, result
+
+
+def _admin_log_count() -> int:
+    from sqlmodel import func, select
+
+    from kb_app.db import read_scope
+    from kb_app.models import AdminLog
+
+    with read_scope() as s:
+        return s.exec(select(func.count()).select_from(AdminLog)).one()
+
+
+def _all_case_secrets() -> list[str]:
+    from sqlmodel import select
+
+    from kb_app.db import read_scope
+    from kb_app.models import Case, Party
+
+    with read_scope() as s:
+        out = [c.description[:25] for c in s.exec(select(Case))]
+        out += [p.name for p in s.exec(select(Party)) if len(p.name) > 3]
+    return out
+
+
+def test_admin_matrix_is_the_policy():
+    from kb_app.domain.access import Actor
+
+    actors = {
+        "admin": Actor(1, 1, org_roles=frozenset({"admin"})),
+        "organiser": Actor(2, 1, org_roles=frozenset({"organiser"})),
+        "principal": Actor(3, 1, unit_roles=frozenset({("principal", 10)})),
+        "other_principal": Actor(4, 1, unit_roles=frozenset({("principal", 11)})),
+        "investigator": Actor(5, 1, org_roles=frozenset({"investigator"})),
+        "other_investigator": Actor(6, 1, org_roles=frozenset({"investigator"})),
+        "anonymous": None,
+    }
+    from kb_app.domain.access import may_manage_unit_link
+
+    for action, row in ADMIN_MATRIX.items():
+        for role, expected in zip(ROLES, row, strict=True):
+            actor = actors[role]
+            if action == "settings":
+                got = can(actor, Action.SETTINGS)
+            elif action == "poster":
+                got = may_manage_unit_link(actor, 10)
+            else:
+                got = can(actor, Action.ADMINISTER)
+            assert got == expected, (action, role)
+
+
+def test_the_file_matrix_is_the_policy():
+    from kb_app.domain.access import Actor
+
+    facts = CaseFacts(case_id=1, organisation_id=1, unit_id=10, delegated_to=frozenset({5}))
+    actors = {
+        "admin": Actor(1, 1, org_roles=frozenset({"admin"})),
+        "organiser": Actor(2, 1, org_roles=frozenset({"organiser"})),
+        "principal": Actor(3, 1, unit_roles=frozenset({("principal", 10)})),
+        "other_principal": Actor(4, 1, unit_roles=frozenset({("principal", 11)})),
+        "investigator": Actor(5, 1, org_roles=frozenset({"investigator"})),
+        "other_investigator": Actor(6, 1, org_roles=frozenset({"investigator"})),
+        "anonymous": None,
+    }
+    for action, row in FILE_MATRIX.items():
+        for role, expected in zip(ROLES, row, strict=True):
+            assert can_on_case(actors[role], Action(action), facts) == expected, (action, role)
+
+
+@pytest.mark.parametrize("action", list(ADMIN_MATRIX))
+def test_admin_matrix_row(engine, demo, action, now, clock):
+    """Each admin action through the service and the handler, for every role: a
+    denied cell changes nothing (no admin log row) and is answered like a missing
+    object; an allowed one works; no role's state ever holds case content."""
+    second_investigator(now)
+    ids = _admin_ids()
+    tokens = {
+        role: auth.login(email, PASSWORDS.get(role, "varna-demo-2026"), now=now).token
+        for role, email in EMAILS.items()
+    }
+    tokens["anonymous"] = None
+    actors = {role: actor_for(email) for role, email in EMAILS.items()}
+    actors["anonymous"] = None
+    secrets = _all_case_secrets()
+    for n, (role, allowed) in enumerate(zip(ROLES, ADMIN_MATRIX[action], strict=True)):
+        actor, token = actors[role], tokens[role]
+        before = _admin_log_count()
+        if not allowed:
+            with pytest.raises(AccessDenied) as exc:
+                _admin_service(action, actor, ids, n, now)
+            assert exc.value.message == DENIED
+        else:
+            _admin_service(action, actor, ids, n, now)
+        if action != "poster":  # an HTTP route, not a handler (tests/services)
+            root, st, result = _admin_handler(action, token, ids, n + 100)
+            if token is None:
+                assert result is not None  # sent to the login page
+            elif not allowed:
+                assert st.page_status == "forbidden" or st.error_message, (action, role)
+            else:
+                assert not st.error_message, (action, role, st.error_message)
+                for errors in ("unit_errors", "new_unit_errors", "user_errors", "general_errors"):
+                    assert getattr(st, errors, {}) == {}, (action, role, errors)
+            state_json = json.dumps(root.dict(), default=str, ensure_ascii=False)
+            for secret in secrets:
+                assert secret not in state_json, (action, role, secret)
+        writes = action not in ("admin_page", "poster")
+        if allowed and writes:
+            assert _admin_log_count() > before, (action, role)
+        else:
+            assert _admin_log_count() == before, (action, role)

@@ -151,7 +151,6 @@ def textarea(name, *, rows: int = 4, default=None, placeholder: str = "") -> rx.
         name=name,
         rows=str(rows),
         width="100%",
-        max_length=10000,
         default_value=default if default is not None else "",
         placeholder=placeholder,
         resize="vertical",

@@ -159,6 +159,21 @@ def error_callout() -> rx.Component:
     )
 
 
+def footer() -> rx.Component:
+    """Every page's footer: the accessibility statement (lagen om tillgänglighet
+    till digital offentlig service asks for a link from every page)."""
+    return rx.el.footer(
+        rx.link(
+            "Tillgänglighetsredogörelse",
+            href=routes.ACCESSIBILITY,
+            size="2",
+            color=rx.color("gray", 11),
+        ),
+        class_name="kb-noprint kb-footer",
+        **_centred(MAX_WIDTH, "1rem", "1.5rem"),
+    )
+
+
 def page_frame(title: str, content: Callable[[], rx.Component]) -> rx.Component:
     """A signed-in page: header, then loading / forbidden / the content."""
     return rx.box(
@@ -178,6 +193,7 @@ def page_frame(title: str, content: Callable[[], rx.Component]) -> rx.Component:
             ),
             **_centred(MAX_WIDTH, SIGNED_IN_PADDING, "1.5rem"),
         ),
+        footer(),
         min_height="100vh",
         background=rx.color("gray", 2),
     )
@@ -198,6 +214,7 @@ def public_frame(*children: rx.Component, max_width: str = "40rem") -> rx.Compon
             *children,
             **_centred(max_width, "1rem", "1.5rem"),
         ),
+        footer(),
         min_height="100vh",
         background=rx.color("gray", 2),
     )

@@ -30,3 +30,15 @@ def native_input(id_: str, label: str, **input_props) -> rx.Component:
         rx.input(id=id_, name=id_, size="3", width="100%", **input_props),
         spacing="1",
     )
+
+
+def email_input(**input_props) -> rx.Component:
+    """The login e-mail field (login and forgotten-password pages)."""
+    return native_input(
+        "email",
+        "E-postadress",
+        type="email",
+        auto_complete="username",
+        required=True,
+        **input_props,
+    )

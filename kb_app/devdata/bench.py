@@ -26,7 +26,7 @@ from kb_app.devdata import bulk
 from kb_app.devdata import cases as gen
 from kb_app.domain import deadlines
 from kb_app.domain.fmt import TZ
-from kb_app.domain.hashing import GENESIS, canonical_payload, event_hash
+from kb_app.domain.hashing import GENESIS, canonical_payload, case_seal, event_hash
 from kb_app.domain.process import Step
 from kb_app.domain.statistics import STEP_DAY_COLUMNS, working_days
 from kb_app.domain.vocab import (
@@ -54,6 +54,7 @@ from kb_app.models import (
 from kb_app.services.base import changes
 from kb_app.services.reporting import references
 from kb_app.services.reporting.references import format_reference
+from kb_app.settings import audit_key
 
 ORG_NAME = "Storkommun"
 BENCH_PASSWORD = "bench-losen-2026"
@@ -113,15 +114,22 @@ ACTIONS = [
     "Samtalade med hela gruppen om hur vi är mot varandra.",
     "Tog bort filmen tillsammans med eleven och informerade rektor.",
 ]
-FINDINGS = [
+_NEUTRAL_FINDINGS = [
     "Samtal har hållits med den utsatta eleven, de inblandade och berörd personal.",
-    "Händelsen bekräftas i sak av flera vittnen och av de inblandade själva.",
-    "Uppgifterna går isär. Ingen vuxen såg händelsen och de inblandade förnekar att något inträffat.",
-    "Utredningen visar ett mönster av upprepade kommentarer under flera veckor.",
     "Vårdnadshavare till samtliga inblandade har kontaktats och fått information.",
     "Personal på fritidshemmet har bidragit med iakttagelser från eftermiddagarna.",
+]
+FINDINGS = [
+    *_NEUTRAL_FINDINGS,
+    "Händelsen bekräftas i sak av flera vittnen och av de inblandade själva.",
+    "Utredningen visar ett mönster av upprepade kommentarer under flera veckor.",
     "Den inblandade eleven har erkänt och bett om ursäkt.",
     "Skolan bedömer att det rör sig om kränkande behandling enligt skollagen 6 kap.",
+]
+FINDINGS_UNCONFIRMED = [
+    *_NEUTRAL_FINDINGS,
+    "Uppgifterna går isär. Ingen vuxen såg händelsen och de inblandade förnekar att något inträffat.",
+    "Det har inte gått att klarlägga vad som hände.",
 ]
 MEASURE_TEXTS = [
     "Samtal med de inblandade eleverna och deras vårdnadshavare.",
@@ -137,6 +145,7 @@ TEXTS = gen.Texts(
     last=LAST,
     staff=STAFF,
     findings=FINDINGS,
+    findings_unconfirmed=FINDINGS_UNCONFIRMED,
     measures=MEASURE_TEXTS,
     findings_per_case=(2, 5),
     measures_per_case=(1, 3),
@@ -515,11 +524,15 @@ def _step_days(d: gen.Draft, calendar: _Calendar) -> dict[str, int | None]:
     return out
 
 
-def _events(case_id: int, items: list[gen.Event], ids: _Ids) -> Iterator[dict]:
+def _events(case_id: int, items: list[gen.Event], ids: _Ids, seal: str) -> Iterator[dict]:
+    """The case's events as ``timeline.append_event`` writes them: each keyed hash
+    chained to the one before, each sealing the case row and parties (``seal``)."""
+    key = audit_key()
     prev = GENESIS
     for seq, ev in enumerate(items, start=1):
         body = canonical_payload(ev.payload)
         h = event_hash(
+            key,
             case_id=case_id,
             seq=seq,
             kind=str(ev.kind),
@@ -528,6 +541,7 @@ def _events(case_id: int, items: list[gen.Event], ids: _Ids) -> Iterator[dict]:
             at=ev.at,
             payload=body,
             prev_hash=prev,
+            seal=seal,
         )
         yield {
             "id": ids.take("event"),
@@ -539,6 +553,7 @@ def _events(case_id: int, items: list[gen.Event], ids: _Ids) -> Iterator[dict]:
             "at": ev.at,
             "payload": body,
             "prev_hash": prev,
+            "seal": seal,
             "hash": h,
         }
         prev = h
@@ -597,25 +612,25 @@ def _case(
         commenter=organiser,
     )
     d = gen.draft(rng, plan, TEXTS, now=now)
-    w.add(
-        Case,
-        {
-            "id": case_id,
-            "organisation_id": org_id,
-            "submission_id": None,
-            "place_other": "",
-            "supplement_token_hash": None,
-            **_step_days(d, calendar),
-            **d.case,
-        },
-    )
-    for p in d.parties:
-        w.add(Party, {"id": ids.take("party"), "case_id": case_id, **p})
+    case = {
+        "id": case_id,
+        "organisation_id": org_id,
+        "submission_id": None,
+        "place_other": "",
+        "supplement_token_hash": None,
+        **_step_days(d, calendar),
+        **d.case,
+    }
+    w.add(Case, case)
+    parties = [{"id": ids.take("party"), "case_id": case_id, **p} for p in d.parties]
+    for p in parties:
+        w.add(Party, p)
+    seal = case_seal(audit_key(), case, parties)
     if d.delegation is not None:
         w.add(Delegation, {"id": ids.take("delegation"), "case_id": case_id, **d.delegation})
     for m in d.measures:
         w.add(Measure, {"id": ids.take("measure"), "case_id": case_id, **m})
-    for ev in _events(case_id, sorted(d.events, key=lambda ev: ev.at), ids):
+    for ev in _events(case_id, sorted(d.events, key=lambda ev: ev.at), ids, seal):
         w.add(CaseEvent, ev)
 
 

@@ -51,12 +51,16 @@ def prepare(url: str, replace: bool) -> Engine:
         with engine.begin() as conn:
             for stmt in audit_sql.drop_statements(engine.dialect.name):
                 conn.exec_driver_sql(stmt)
+            for stmt in audit_sql.log_drop_statements(engine.dialect.name):
+                conn.exec_driver_sql(stmt)
         SQLModel.metadata.drop_all(engine)
         with engine.begin() as conn:
             conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     SQLModel.metadata.create_all(engine)
     with engine.begin() as conn:
         for stmt in audit_sql.trigger_statements(engine.dialect.name):
+            conn.exec_driver_sql(stmt)
+        for stmt in audit_sql.log_trigger_statements(engine.dialect.name):
             conn.exec_driver_sql(stmt)
     return engine
 

@@ -43,8 +43,10 @@ class Texts:
     first: Sequence[str]
     last: Sequence[str]
     staff: Sequence[str]
-    findings: Sequence[str]
+    findings: Sequence[str]  # for an investigation that confirms the acts
     measures: Sequence[str]
+    # For "Kränkning ej konstaterad" (so a case never says both); empty: ``findings``.
+    findings_unconfirmed: Sequence[str] = ()
     findings_per_case: tuple[int, int] = (1, 1)
     measures_per_case: tuple[int, int] = (1, 1)
     measure_levels: Sequence[str] = ("individual", "group")
@@ -262,6 +264,7 @@ def _walk(
     step = Step.REPORTED
     while step != plan.target:
         nxt = next_step(step)
+        prev_at = at
         at = min(
             working_days_later(at, rng, 0, 3 if nxt != Step.FOLLOWED_UP else 18),
             now - timedelta(minutes=5),
@@ -270,10 +273,12 @@ def _walk(
         payload: dict = {}
         if nxt == Step.INVESTIGATION_STARTED:
             if plan.delegated:
+                # Delegated between the receipt and the investigator's own start.
+                delegated_at = prev_at + (at - prev_at) / 2
                 out.events.append(
                     Event(
                         EventKind.DELEGATED,
-                        at,
+                        delegated_at,
                         principal[0],
                         principal[1],
                         {"investigator_user_id": investigator[0], "investigator": investigator[1]},
@@ -282,10 +287,14 @@ def _walk(
                 out.delegation = {
                     "investigator_user_id": investigator[0],
                     "delegated_by_user_id": principal[0],
-                    "created_at": at,
+                    "created_at": delegated_at,
                 }
                 actor = investigator
-            payload = {"investigator": actor[1]}
+            payload = {
+                "investigator": actor[1],
+                "investigator_user_id": actor[0],
+                "delegated": plan.delegated,
+            }
         elif nxt == Step.INVESTIGATED:
             actor = investigator if plan.delegated else principal
             conclusion = rng.choice(CONCLUSIONS)
@@ -293,7 +302,15 @@ def _walk(
             payload = {
                 "talks": ["subjected", "involved", "staff"],
                 "guardians_contacted_on": at.date().isoformat(),
-                "findings": " ".join(_some(rng, texts.findings, *texts.findings_per_case)),
+                "findings": " ".join(
+                    _some(
+                        rng,
+                        (texts.findings_unconfirmed or texts.findings)
+                        if conclusion == "not_confirmed"
+                        else texts.findings,
+                        *texts.findings_per_case,
+                    )
+                ),
                 "conclusion": conclusion,
             }
         elif nxt == Step.MEASURES_DECIDED:

@@ -183,8 +183,12 @@ STORIES = [
 ]
 FINDINGS = [
     "Samtal har hållits med den utsatta eleven, de inblandade och berörd personal. Händelsen bekräftas i sak.",
-    "Uppgifterna går isär. Ingen vuxen såg händelsen och de inblandade förnekar att något inträffat.",
     "Händelsen bekräftas av flera vittnen och av de inblandade själva.",
+]
+# For "Kränkning ej konstaterad": nothing that says the acts are confirmed.
+FINDINGS_UNCONFIRMED = [
+    "Uppgifterna går isär. Ingen vuxen såg händelsen och de inblandade förnekar att något inträffat.",
+    "Samtal har hållits med den utsatta eleven, de inblandade och berörd personal. Det har inte gått att klarlägga vad som hände.",
 ]
 
 
@@ -206,6 +210,7 @@ TEXTS = gen.Texts(
     last=LAST,
     staff=STAFF,
     findings=FINDINGS,
+    findings_unconfirmed=FINDINGS_UNCONFIRMED,
     measures=["Samtal med de inblandade och vårdnadshavare; ökad vuxennärvaro på rasterna."],
 )
 
@@ -222,7 +227,9 @@ def seed_demo(
         org = Organisation(name=ORG_NAME, created_at=now - timedelta(days=400))
         s.add(org)
         s.flush()
-        s.add(OrgSetting(organisation_id=org.id))
+        # The demo accounts have no second factor: the demo organisation asks for
+        # none (a real organisation asks it of organiser, principal and admin).
+        s.add(OrgSetting(organisation_id=org.id, second_factor_roles=""))
         units: dict[str, Unit] = {}
         classes: dict[int, list[SchoolClass]] = {}
         for name, kind, cls in UNITS:

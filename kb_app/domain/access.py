@@ -30,11 +30,15 @@ class Action(StrEnum):
     WITHDRAW_DELEGATION = "withdraw_delegation"
     REOPEN = "reopen"
     TAKE_OVER = "take_over"
+    RESOLVE_CONFLICT = "resolve_conflict"  # confirm or reject a suspected jäv
     EXPORT_CASE = "export_case"
     STATISTICS = "statistics"
     ADMINISTER = "administer"
     MANAGE_REPORT_LINKS = "manage_report_links"
-    SETTINGS = "settings"  # per-organisation limits
+    SETTINGS = "settings"  # per-organisation limits, retention, sender name
+    ATTACH_FILE = "attach_file"  # a file on a comment (the investigation's: RECORD_INVESTIGATION)
+    DOWNLOAD_ATTACHMENT = "download_attachment"
+    VIEW_ACCESS_LOG = "view_access_log"  # "Vem har läst ärendet": principals and organisers
 
 
 class Page(StrEnum):
@@ -93,17 +97,28 @@ class CaseFacts:
     staff_involved: bool = False
     responsible_user_id: int | None = None
     taken_over_by: int | None = None  # an organiser who took over the case
+    # Users named as involved (jäv, suspected or confirmed): they never see or
+    # handle the case, and the organiser is in charge of it.
+    excluded: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def with_organiser(self) -> bool:
+        """Are the next steps the organiser's (taken over, or a principal bypassed)?"""
+        return self.taken_over_by is not None or bool(self.excluded)
 
 
-# What a delegated investigator may do on their case. (Delegating starts the
-# investigation, so the investigator never needs START_INVESTIGATION.)
+# What a delegated investigator may do on their case. (Delegating does not start
+# the investigation: the investigator records "Utredning påbörjad".)
 INVESTIGATOR_ACTIONS = frozenset(
     {
         Action.READ_CASE,
+        Action.START_INVESTIGATION,
         Action.RECORD_INVESTIGATION,
         Action.PROPOSE_MEASURES,
         Action.FOLLOW_UP,
         Action.COMMENT,
+        Action.ATTACH_FILE,
+        Action.DOWNLOAD_ATTACHMENT,
     }
 )
 
@@ -123,13 +138,39 @@ PRINCIPAL_ACTIONS = frozenset(
         Action.WITHDRAW_DELEGATION,
         Action.REOPEN,
         Action.EXPORT_CASE,
+        Action.ATTACH_FILE,
+        Action.DOWNLOAD_ATTACHMENT,
+        Action.VIEW_ACCESS_LOG,
     }
 )
 
-# The organiser oversees every case; they may comment, reopen, export, and take
-# over a case (then acting as its responsible principal would).
+# What the unit's principal keeps when the organiser has the case (taken over, or
+# bypassed for another principal's conflict of interest): the steps are not theirs.
+OBSERVER_ACTIONS = frozenset(
+    {
+        Action.READ_CASE,
+        Action.COMMENT,
+        Action.EXPORT_CASE,
+        Action.ATTACH_FILE,
+        Action.DOWNLOAD_ATTACHMENT,
+        Action.VIEW_ACCESS_LOG,
+    }
+)
+
+# The organiser oversees every case; they may comment, reopen, export, take over a
+# case (then acting as its responsible principal would) and settle a suspected jäv.
 ORGANISER_ACTIONS = frozenset(
-    {Action.READ_CASE, Action.COMMENT, Action.REOPEN, Action.EXPORT_CASE, Action.TAKE_OVER}
+    {
+        Action.READ_CASE,
+        Action.COMMENT,
+        Action.REOPEN,
+        Action.EXPORT_CASE,
+        Action.TAKE_OVER,
+        Action.RESOLVE_CONFLICT,
+        Action.ATTACH_FILE,
+        Action.DOWNLOAD_ATTACHMENT,
+        Action.VIEW_ACCESS_LOG,
+    }
 )
 
 
@@ -137,13 +178,20 @@ def can_on_case(actor: Actor | None, action: Action, case: CaseFacts) -> bool:
     """May ``actor`` do ``action`` on ``case``?"""
     if actor is None or actor.organisation_id != case.organisation_id:
         return False
-    if case.unit_id in actor.principal_units and action in PRINCIPAL_ACTIONS:
-        return True
+    if actor.user_id in case.excluded:
+        return False  # named as involved: as if the case did not exist
+    if case.unit_id in actor.principal_units:
+        own = OBSERVER_ACTIONS if case.with_organiser else PRINCIPAL_ACTIONS
+        if action in own:
+            return True
     if actor.is_organiser:
         if action in ORGANISER_ACTIONS:
             return True
-        # An organiser who has taken over a case acts as its principal.
-        in_charge = actor.user_id in (case.responsible_user_id, case.taken_over_by)
+        # An organiser who has taken over a case acts as its principal; so does
+        # every organiser of a case whose principal is bypassed (jäv).
+        in_charge = actor.user_id in (case.responsible_user_id, case.taken_over_by) or (
+            case.taken_over_by is None and bool(case.excluded)
+        )
         if in_charge and action in PRINCIPAL_ACTIONS:
             return True
     if actor.user_id in case.delegated_to and action in INVESTIGATOR_ACTIONS:
@@ -165,7 +213,8 @@ def can(actor: Actor | None, action: Action) -> bool:
         case Action.MANAGE_REPORT_LINKS:
             return actor.is_admin or actor.is_principal
         case Action.SETTINGS:
-            return actor.is_organiser
+            # The organisation's settings: the organiser and the admin (issue 14.6)
+            return actor.is_organiser or actor.is_admin
     return False
 
 

@@ -99,7 +99,40 @@ def describe(kind: str, payload: Mapping) -> list[str]:
         case EventKind.COMMENT | EventKind.SUPPLEMENT:
             return [p.get("text", "")]
         case EventKind.TAKEN_OVER:
-            return ["Huvudmannen har tagit över ansvaret för ärendet."]
+            lines = ["Huvudmannen har tagit över ansvaret för ärendet."]
+            return lines + (["Skäl: " + p["reason"]] if p.get("reason") else [])
+        case EventKind.CONFLICT_BYPASSED:
+            who = ", ".join(p.get("users", [])) or "En person med ansvar"
+            return [
+                f"{who} är enligt anmälan involverad och har kopplats bort från ärendet "
+                "(jäv). Ärendet gick direkt till huvudmannen."
+            ]
+        case EventKind.CONFLICT_CONFIRMED:
+            return [
+                f"Huvudmannen har bekräftat jävet: {p.get('user', '')} hålls borta från ärendet."
+            ]
+        case EventKind.CONFLICT_REJECTED:
+            return [
+                f"Huvudmannen har avvisat jävet: {p.get('user', '')} är inte den som anmälan "
+                "nämner och har åter tillgång till ärendet."
+            ]
         case EventKind.REMINDER:
             return [p["text"]] if p.get("text") else ["En påminnelse har skickats."]
+        case EventKind.ATTACHMENT_ADDED:
+            to = {"investigation": "utredningen", "comment": "en kommentar"}.get(
+                p.get("context", ""), "ärendet"
+            )
+            return [f"Fil bifogad till {to}: {p.get('filename', '')} ({p.get('type', '')})."]
     return []
+
+
+def follow_up_saved(stopped: bool, responsible: str, due: str) -> str:
+    """The confirmation after a follow-up: what was recorded and what is due next."""
+    who = ", ".join(p for p in (responsible, f"senast {due}" if due else "") if p)
+    tail = f" ({who})" if who else ""
+    if stopped:
+        return f"Uppföljningen är sparad. Nästa steg: avsluta ärendet{tail}."
+    return (
+        "Uppföljningen är sparad. Kränkningarna har inte upphört, så ärendet står nu som "
+        f"”Nya åtgärder behövs”. Nästa steg: besluta om nya åtgärder{tail}."
+    )

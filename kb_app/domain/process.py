@@ -25,6 +25,10 @@ class Step(StrEnum):
     ORGANISER_NOTIFIED = "organiser_notified"
     INVESTIGATION_STARTED = "investigation_started"
     INVESTIGATED = "investigated"
+    # A follow-up found that the acts have not stopped: new measures are due. Not a
+    # timeline event of its own (the follow-up is); it stands where "investigated"
+    # stands in the order, waiting for a decision on measures.
+    NEW_MEASURES_NEEDED = "new_measures_needed"
     MEASURES_DECIDED = "measures_decided"
     FOLLOWED_UP = "followed_up"
     CLOSED = "closed"
@@ -38,6 +42,7 @@ STEP_LABELS: dict[str, str] = {
     Step.ORGANISER_NOTIFIED: "Anmäld till huvudman",
     Step.INVESTIGATION_STARTED: "Utredning påbörjad",
     Step.INVESTIGATED: "Utredning klar",
+    Step.NEW_MEASURES_NEEDED: "Nya åtgärder behövs",
     Step.MEASURES_DECIDED: "Åtgärder beslutade",
     Step.FOLLOWED_UP: "Uppföljning",
     Step.CLOSED: "Avslutad",
@@ -63,10 +68,15 @@ class EventKind(StrEnum):
     REOPENED = "reopened"
     TAKEN_OVER = "taken_over"
     MEASURES_PROPOSED = "measures_proposed"
+    CONFLICT_BYPASSED = "conflict_bypassed"  # jäv: a named user kept away at the report
+    CONFLICT_CONFIRMED = "conflict_confirmed"
+    CONFLICT_REJECTED = "conflict_rejected"
+    HANDED_OVER = "handed_over"  # the admin handed a leaving principal's case to another
+    ATTACHMENT_ADDED = "attachment_added"
 
 
 EVENT_LABELS: dict[str, str] = {
-    **STEP_LABELS,
+    **{k: v for k, v in STEP_LABELS.items() if k != Step.NEW_MEASURES_NEEDED},
     EventKind.SUPPLEMENT: "Komplettering",
     EventKind.COMMENT: "Kommentar",
     EventKind.DELEGATED: "Delegerad",
@@ -75,6 +85,11 @@ EVENT_LABELS: dict[str, str] = {
     EventKind.REOPENED: "Återöppnad",
     EventKind.TAKEN_OVER: "Övertagen av huvudman",
     EventKind.MEASURES_PROPOSED: "Åtgärder föreslagna",
+    EventKind.CONFLICT_BYPASSED: "Jävsituation: ansvarig bortkopplad",
+    EventKind.CONFLICT_CONFIRMED: "Jäv bekräftat",
+    EventKind.CONFLICT_REJECTED: "Jäv avvisat",
+    EventKind.HANDED_OVER: "Överlämnat till ny ansvarig",
+    EventKind.ATTACHMENT_ADDED: "Bilaga",
 }
 
 # The step a case is "at" is the last one completed; the next step is what is due.
@@ -91,6 +106,8 @@ def next_step(current: Step) -> Step | None:
         return Step.RECEIVED
     if current == Step.RECEIVED:
         return Step.INVESTIGATION_STARTED
+    if current in (Step.INVESTIGATED, Step.NEW_MEASURES_NEEDED):
+        return Step.MEASURES_DECIDED
     idx = STEP_ORDER.index(current)
     return STEP_ORDER[idx + 1]
 
@@ -137,7 +154,7 @@ FORM = "_form"  # the key of an error that belongs to the whole form
 class Transition(StrEnum):
     RECEIVE = "receive"
     START_INVESTIGATION = "start_investigation"  # the principal investigates themself
-    DELEGATE = "delegate"  # ... or delegates (at "received" this starts the investigation)
+    DELEGATE = "delegate"  # ... or delegates (the delegate then starts it)
     WITHDRAW_DELEGATION = "withdraw_delegation"
     RECORD_INVESTIGATION = "record_investigation"
     PROPOSE_MEASURES = "propose_measures"
@@ -155,10 +172,14 @@ OPEN_AFTER_RECEIPT = frozenset(
         Step.RECEIVED,
         Step.INVESTIGATION_STARTED,
         Step.INVESTIGATED,
+        Step.NEW_MEASURES_NEEDED,
         Step.MEASURES_DECIDED,
         Step.FOLLOWED_UP,
     }
 )
+# Where a decision on measures is due: after the investigation, or after a
+# follow-up that found the acts have not stopped.
+MEASURES_DUE = frozenset({Step.INVESTIGATED, Step.NEW_MEASURES_NEEDED})
 ALL_STEPS = frozenset(Step)
 
 
@@ -188,7 +209,7 @@ RULES: dict[Transition, Rule] = {
     ),
     Transition.WITHDRAW_DELEGATION: Rule(
         Action.WITHDRAW_DELEGATION,
-        ALL_STEPS,
+        ALL_STEPS - {Step.CLOSED},  # nothing to withdraw from on a closed case
         EventKind.DELEGATION_WITHDRAWN,
         "Återkalla delegeringen",
     ),
@@ -200,13 +221,13 @@ RULES: dict[Transition, Rule] = {
     ),
     Transition.PROPOSE_MEASURES: Rule(
         Action.PROPOSE_MEASURES,
-        frozenset({Step.INVESTIGATED}),
+        MEASURES_DUE,
         EventKind.MEASURES_PROPOSED,
         "Föreslå åtgärder",
     ),
     Transition.DECIDE_MEASURES: Rule(
         Action.DECIDE_MEASURES,
-        frozenset({Step.INVESTIGATED}),
+        MEASURES_DUE,
         EventKind.MEASURES_DECIDED,
         "Besluta åtgärder",
     ),
@@ -290,8 +311,9 @@ def apply(state: ProcessState, transition: Transition, data: Mapping[str, Any] |
         case Transition.START_INVESTIGATION:
             return replace(state, step=Step.INVESTIGATION_STARTED)
         case Transition.DELEGATE:
-            step = Step.INVESTIGATION_STARTED if state.step == Step.RECEIVED else state.step
-            return replace(state, step=step, delegated=True)
+            # Delegating is not starting: "Utredning påbörjad" is recorded by the
+            # investigator when they start (see ``delegate_starts``).
+            return replace(state, delegated=True)
         case Transition.WITHDRAW_DELEGATION:
             return replace(state, delegated=False)
         case Transition.RECORD_INVESTIGATION:
@@ -301,7 +323,7 @@ def apply(state: ProcessState, transition: Transition, data: Mapping[str, Any] |
         case Transition.FOLLOW_UP:
             # Not stopped: back to measures (the case waits for a new decision).
             return replace(
-                state, step=Step.FOLLOWED_UP if data.get("stopped") else Step.INVESTIGATED
+                state, step=Step.FOLLOWED_UP if data.get("stopped") else Step.NEW_MEASURES_NEEDED
             )
         case Transition.CLOSE:
             return replace(state, step=Step.CLOSED)
@@ -326,7 +348,28 @@ def due_step(step: Step) -> Step | None:
 def done_by_investigator(step: Step | None) -> bool:
     """Is the step ``step`` done by the delegated investigator when there is one?
     (Receiving, deciding and closing stay with the principal.)"""
-    return step in {Step.INVESTIGATED, Step.FOLLOWED_UP}
+    return step in {Step.INVESTIGATION_STARTED, Step.INVESTIGATED, Step.FOLLOWED_UP}
+
+
+MSG_DELEGATED = (
+    "Utredningen är delegerad. Den påbörjas av utredaren; återkalla delegeringen "
+    "om du vill utreda själv."
+)
+
+
+def delegate_starts(state: ProcessState, by_delegate: bool) -> bool:
+    """Does a recorded action of ``by_delegate`` (the delegated investigator) start the
+    investigation? The investigator's first recorded action on a delegated case that
+    waits for its start records "Utredning påbörjad", with the investigator as author."""
+    return by_delegate and state.delegated and state.step == Step.RECEIVED
+
+
+def may_start_self(state: ProcessState, by_delegate: bool) -> bool:
+    """May this actor record "Utredning påbörjad" now? While the investigation is
+    delegated only the investigator starts it (the principal withdraws first)."""
+    return is_allowed(state, Transition.START_INVESTIGATION) and (
+        by_delegate or not state.delegated
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -572,6 +615,16 @@ def check_reopen(raw: Mapping[str, Any], ctx: Context) -> Checked:
     return Checked({"reason": reason}, errors)
 
 
+MSG_TAKE_OVER_REASON = "Skriv varför du tar över ärendet."
+
+
+def check_take_over(raw: Mapping[str, Any], ctx: Context) -> Checked:
+    """Taking over a case needs a reason (it is recorded in the timeline)."""
+    errors: dict[str, str] = {}
+    reason = _text(raw, "reason", errors, MSG_TAKE_OVER_REASON, max_len=2000)
+    return Checked({"reason": reason}, errors)
+
+
 def check_note(raw: Mapping[str, Any], ctx: Context) -> Checked:
     """A comment or a supplement."""
     errors: dict[str, str] = {}
@@ -598,6 +651,7 @@ CHECKS = {
     Transition.FOLLOW_UP: check_follow_up,
     Transition.CLOSE: check_close,
     Transition.REOPEN: check_reopen,
+    Transition.TAKE_OVER: check_take_over,
     Transition.COMMENT: check_note,
     Transition.SUPPLEMENT: check_note,
 }

@@ -72,6 +72,25 @@ def _noncharacter(ch: str) -> bool:
     return 0xFDD0 <= o <= 0xFDEF or (o & 0xFFFE) == 0xFFFE
 
 
+def _transportable(ch: str) -> bool:
+    """A character XML 1.0 (XLSX) and the websocket's UTF-8 can carry: tab, line
+    breaks and everything from U+0020 except surrogates and noncharacters."""
+    o = ord(ch)
+    if o < 0x20:
+        return ch in "\t\n\r"
+    if 0xD800 <= o <= 0xDFFF:
+        return False
+    return not _noncharacter(ch)
+
+
+def transport_safe(value: str) -> str:
+    """``value`` without lone surrogates, U+FFFE/U+FFFF and the other characters
+    the transport or an XML export cannot carry; everything else kept as is."""
+    if value.isascii() and value.isprintable():
+        return value
+    return "".join(ch for ch in value if _transportable(ch))
+
+
 def clean_text(value: object, *, multiline: bool = False) -> str:
     """Strip control characters, surrogates and noncharacters, normalise to NFC and trim.
 
@@ -112,6 +131,30 @@ def _codes(value: object) -> list[str]:
 
 def _too_long(label: str, limit: int, length: int) -> str:
     return f"{label} får ha högst {limit:,} tecken (nu {length:,}).".replace(",", "\u00a0")
+
+
+# The limited text fields of the report and the supplement: (label, limit). The
+# page never cuts what is typed or pasted: a text over its limit stays in the field
+# with this message beside it (``limit_error``), and the report is not sent.
+FIELD_LIMITS: dict[str, tuple[str, int]] = {
+    "reporter_name": ("Namnet", NAME_MAX),
+    "reporter_email": ("E-postadressen", EMAIL_MAX),
+    "place_other": ("Platsen", PLACE_OTHER_MAX),
+    "description": ("Beskrivningen", DESCRIPTION_MAX),
+    "immediate_actions": ("Texten", ACTIONS_MAX),
+    "witnesses": ("Texten", WITNESSES_MAX),
+    "name": ("Namnet", NAME_MAX),
+    "class_name": ("Klass", CLASS_MAX),
+    "supplement": ("Kompletteringen", SUPPLEMENT_MAX),
+}
+
+
+def limit_error(key: str, value: str) -> str:
+    """The message for a text over its field's limit ("" when within it)."""
+    label, limit = FIELD_LIMITS.get(key, ("", 0))
+    if not limit or len(value) <= limit:
+        return ""
+    return _too_long(label, limit, len(value))
 
 
 # ---------------------------------------------------------------- input and output

@@ -47,8 +47,13 @@ def _select(
     )
 
 
+TYPING_PAUSE_MS = 600  # a typed filter applies after this pause
+
+
 def _text(key: str, label: str, value, *, type_: str = "text", **props) -> rx.Component:
-    """A text or date field: applied on Enter (the form) or when leaving the field."""
+    """A text or date field: applied after a short pause in typing, on Enter (the
+    form) or when leaving the field. It is drawn again only when the filter changes
+    from elsewhere (``text_epoch``), so applying never disturbs the typing."""
     return filter_field(
         label,
         rx.input(
@@ -56,7 +61,8 @@ def _text(key: str, label: str, value, *, type_: str = "text", **props) -> rx.Co
             name=key,
             type=type_,
             default_value=value,
-            key=f"{key}-" + value,
+            key=f"{key}-" + S.text_epoch.to_string(),
+            on_change=S.set_filter(key).debounce(TYPING_PAUSE_MS),
             on_blur=lambda v: S.set_filter(key, v),
             size="2",
             **props,
@@ -144,7 +150,7 @@ def _filters() -> rx.Component:
                         name="sok",
                         placeholder="t.ex. KB-2026-0042 eller 42",
                         default_value=S.f_search,
-                        key="sok-" + S.f_search,
+                        key="sok-" + S.text_epoch.to_string(),
                         on_blur=lambda v: S.set_filter("sok", v),
                         size="2",
                         type="search",
@@ -154,6 +160,8 @@ def _filters() -> rx.Component:
                     flex="2 1 14rem",
                     min_width="12rem",
                 ),
+                # Enter in a text field, or this button, applies the text fields.
+                rx.button(rx.icon("search", size=16), "Sök", type="submit", size="2"),
                 _select("steg", "Steg", S.f_step, STEP_OPTIONS),
                 _select("enhet", "Enhet", S.f_unit, [(ALL, "Alla enheter")], S.unit_options),
                 _flag("Endast försenade", S.f_late, "forsenade"),
@@ -162,7 +170,9 @@ def _filters() -> rx.Component:
                 align="end",
             ),
             rx.el.details(
-                rx.el.summary(more_label, class_name="kb-summary"),
+                rx.el.summary(
+                    more_label, class_name="kb-summary", on_click=S.toggle_more.prevent_default
+                ),
                 rx.flex(
                     _select("arskurs", "Årskurs", S.f_grade, GRADE_OPTIONS),
                     _text(
@@ -185,11 +195,9 @@ def _filters() -> rx.Component:
                     rx.foreach(S.class_options, lambda c: rx.el.option(value=c)),
                     id="kb-classes",
                 ),
-                open=S.more_filters_active,
+                open=S.more_open,
                 margin_top="0.75rem",
             ),
-            # Enter in a text field applies the text fields (a hidden submit button).
-            rx.el.button("Sök", type="submit", class_name="kb-visually-hidden", tab_index=-1),
             on_submit=S.submit_search,
             reset_on_submit=False,
         ),

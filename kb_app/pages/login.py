@@ -7,7 +7,7 @@ import reflex as rx
 from kb_app import routes
 from kb_app.components.blocks import callout_when, column, error_notice, muted
 from kb_app.components.layout import public_frame
-from kb_app.components.native_form import native_form, native_input
+from kb_app.components.native_form import email_input, native_form, native_input
 from kb_app.state.base import LoginState
 
 
@@ -25,15 +25,8 @@ def login_page() -> rx.Component:
                     callout_when(
                         LoginState.login_info, icon="info", color_scheme="teal", width="100%"
                     ),
-                    native_input(
-                        "email",
-                        "E-postadress",
-                        type="email",
-                        auto_complete="username",
-                        required=True,
-                        default_value=LoginState.prefill_email,
-                        key=LoginState.prefill_email,
-                        max_length=254,
+                    email_input(
+                        default_value=LoginState.prefill_email, key=LoginState.prefill_email
                     ),
                     native_input(
                         "password",
@@ -41,9 +34,48 @@ def login_page() -> rx.Component:
                         type="password",
                         auto_complete="current-password",
                         required=True,
-                        max_length=512,
                     ),
+                    rx.el.input(type="hidden", name=routes.NEXT_PARAM, value=LoginState.next_path),
                     rx.button("Logga in", type="submit", size="3", width="100%"),
+                    rx.link("Glömt lösenordet?", href=routes.FORGOT_PASSWORD, size="2"),
+                    rx.cond(
+                        LoginState.sso_name != "",
+                        column(
+                            rx.separator(size="4"),
+                            rx.button(
+                                # A plain <a>: a full navigation to the server, not the
+                                # client-side router's.
+                                rx.el.a(
+                                    rx.icon("building-2", size=16),
+                                    "Logga in med " + LoginState.sso_name,
+                                    href=routes.AUTH_SSO_START,
+                                    reload_document=True,
+                                ),
+                                as_child=True,
+                                variant="outline",
+                                size="3",
+                                width="100%",
+                            ),
+                            rx.cond(
+                                LoginState.sso_logout,
+                                muted(
+                                    "Du är utloggad ur Värna men kan fortfarande vara inloggad "
+                                    "hos din organisation. ",
+                                    rx.link(
+                                        rx.el.a(
+                                            "Logga ut även där",
+                                            href=routes.AUTH_SSO_LOGOUT,
+                                            reload_document=True,
+                                        ),
+                                        as_child=True,
+                                    ),
+                                    ".",
+                                    size="2",
+                                ),
+                            ),
+                            spacing="2",
+                        ),
+                    ),
                     muted(
                         "Vill du anmäla kränkande behandling? Använd din enhets anmälningslänk; "
                         "ingen inloggning behövs.",

@@ -131,6 +131,13 @@ def _dialog() -> rx.Component:
                 max_height="50vh",
                 overflow_y="auto",
             ),
+            rx.text(
+                "Engångslänkar (anmälan, komplettering, inbjudan) visas som "
+                "”[dold engångslänk]”: bara mottagaren kan använda dem. En inbjudan som "
+                "inte har kommit fram skickas om, den kan inte läsas här.",
+                class_name="kb-hint",
+                margin_bottom="1rem",
+            ),
             rx.flex(
                 rx.dialog.close(rx.button("Stäng", variant="soft", color_scheme="gray")),
                 justify="end",
@@ -189,7 +196,10 @@ def _content() -> rx.Component:
             width="100%",
         ),
         _table(),
-        rx.text("De 100 senaste meddelandena visas.", class_name="kb-hint"),
+        rx.text(
+            "De 100 senaste meddelandena visas. Engångslänkar i meddelandena är dolda.",
+            class_name="kb-hint",
+        ),
         _dialog(),
     )
 

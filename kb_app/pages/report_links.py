@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app import routes
 from kb_app.components.blocks import (
     action_button,
     callout_when,
@@ -93,9 +94,23 @@ def _link_card(row) -> rx.Component:
                                 aria_label="Kopiera länken för " + row["unit"],
                             ),
                             _rotate_dialog(row),
+                            rx.link(
+                                action_button(
+                                    "printer",
+                                    "Affisch",
+                                    variant="soft",
+                                    color_scheme="gray",
+                                    size="3",
+                                    tab_index=-1,
+                                ),
+                                href=routes.POSTER + "/" + row["unit_id"],
+                                is_external=True,
+                                aria_label="Affisch med QR-kod för " + row["unit"],
+                            ),
                             align="center",
                             spacing="2",
                             flex_shrink="0",
+                            wrap="wrap",
                         ),
                         spacing="2",
                         direction=rx.breakpoints(initial="column", md="row"),

@@ -1,20 +1,33 @@
 """/installningar (the organisation's limits, organisers) and /mitt-konto (own
-notification choice, every signed-in user)."""
+notification choice, password and sessions, every signed-in user)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from kb_app import routes
-from kb_app.components.blocks import column, lead_text, muted, saved_notice, section_card
+from kb_app.components.blocks import (
+    column,
+    error_notice,
+    lead_text,
+    muted,
+    saved_notice,
+    section_card,
+)
+from kb_app.components.forms import error_for
 from kb_app.components.layout import page_frame
+from kb_app.components.native_form import native_form, native_input
 from kb_app.domain.deadlines import SECOND_REMINDER_DAYS
+from kb_app.domain.vocab import ROLE_LABELS
 from kb_app.services.admin.org_settings import (
     ESCALATE_MAX,
     ESCALATE_MIN,
     FIELDS,
     LIMIT_MAX,
     LIMIT_MIN,
+    RETENTION_MAX,
+    RETENTION_MIN,
+    SECOND_FACTOR_CHOICES,
 )
 from kb_app.state.settings import AccountState, SettingsState
 
@@ -126,6 +139,8 @@ def _settings_content() -> rx.Component:
             no_validate=True,
             width="100%",
         ),
+        _general_card(),
+        _second_factor_card(),
         muted(
             "Vill du ha en daglig sammanfattning i stället för en påminnelse per ärende? ",
             rx.link("Ändra under Mitt konto", href=routes.ACCOUNT),
@@ -133,6 +148,122 @@ def _settings_content() -> rx.Component:
             size="2",
         ),
         max_width="52rem",
+    )
+
+
+def _general_card() -> rx.Component:
+    g = SettingsState.general
+    errors = SettingsState.general_errors
+
+    return section_card(
+        "Organisationen",
+        saved_notice(SettingsState.general_message),
+        rx.el.form(
+            column(
+                rx.vstack(
+                    rx.el.label(
+                        "Gallring efter", html_for="retention_years", class_name="kb-label"
+                    ),
+                    rx.text(
+                        "Så många år efter att ett ärende avslutats gallras uppgifterna om "
+                        "personer och händelser; antalen finns kvar för statistiken.",
+                        class_name="kb-hint",
+                    ),
+                    rx.hstack(
+                        rx.input(
+                            id="retention_years",
+                            name="retention_years",
+                            type="number",
+                            min=RETENTION_MIN,
+                            max=RETENTION_MAX,
+                            default_value=g["retention_years"],
+                            size="3",
+                            width="6rem",
+                        ),
+                        muted("år", size="2"),
+                        align="center",
+                    ),
+                    error_for(errors, "retention_years"),
+                    spacing="1",
+                ),
+                rx.vstack(
+                    rx.el.label(
+                        "Avsändarnamn i e-post", html_for="sender_name", class_name="kb-label"
+                    ),
+                    rx.text(
+                        "Visas som avsändare i mejl från Värna, till exempel skolans eller "
+                        "förvaltningens namn. Tomt: bara adressen.",
+                        class_name="kb-hint",
+                    ),
+                    rx.input(
+                        id="sender_name",
+                        name="sender_name",
+                        default_value=g["sender_name"],
+                        size="3",
+                        width="100%",
+                        max_width="24rem",
+                    ),
+                    error_for(errors, "sender_name"),
+                    spacing="1",
+                    width="100%",
+                ),
+                rx.button(rx.icon("save", size=16), "Spara", type="submit", size="3"),
+            ),
+            key=SettingsState.general.to_string(),
+            on_submit=SettingsState.save_general,
+            no_validate=True,
+            width="100%",
+        ),
+    )
+
+
+def _second_factor_card() -> rx.Component:
+    return rx.el.form(
+        section_card(
+            "Tvåstegsverifiering",
+            muted(
+                "Användare med de valda rollerna måste logga in med en kod från en "
+                "autentiseringsapp (eller en reservkod) utöver lösenordet. Den som inte har "
+                "en app ännu får aktivera den direkt efter lösenordet, innan något annat visas. "
+                "Den som har aktiverat en app får alltid frågan.",
+                size="2",
+            ),
+            rx.el.fieldset(
+                rx.el.legend("Roller som måste använda tvåstegsverifiering", class_name="kb-label"),
+                column(
+                    *[
+                        rx.el.label(
+                            rx.hstack(
+                                rx.checkbox(
+                                    name=f"mfa_{role}",
+                                    default_checked=SettingsState.second_factor.contains(str(role)),
+                                    size="2",
+                                ),
+                                rx.text(ROLE_LABELS[role], size="2"),
+                                align="center",
+                                spacing="2",
+                            ),
+                        )
+                        for role in SECOND_FACTOR_CHOICES
+                    ],
+                    spacing="2",
+                ),
+                class_name="kb-fieldset",
+            ),
+            saved_notice(SettingsState.second_factor_message),
+            rx.box(
+                rx.button(
+                    rx.icon("shield-check", size=16),
+                    "Spara tvåstegsverifiering",
+                    type="submit",
+                    size="3",
+                    variant="soft",
+                ),
+            ),
+        ),
+        key=SettingsState.form_key,
+        on_submit=SettingsState.save_second_factor,
+        width="100%",
     )
 
 
@@ -188,7 +319,181 @@ def _account_content() -> rx.Component:
                 class_name="kb-hint",
             ),
         ),
+        _password_card(),
+        _second_factor_account_card(),
+        _sessions_card(),
         max_width="44rem",
+    )
+
+
+def _password_card() -> rx.Component:
+    def field(id_: str, label: str, complete: str) -> rx.Component:
+        return native_input(
+            id_,
+            label,
+            type="password",
+            auto_complete=complete,
+            required=True,
+        )
+
+    return section_card(
+        "Byt lösenord",
+        muted(
+            "Ange ditt nuvarande lösenord och det nya två gånger. Lätta lösenord (vanliga ord, "
+            "namn, årtal, tangentmönster) tas inte emot; tre eller fyra ord som inte hör ihop "
+            "fungerar bra. Du loggas ut på alla andra enheter.",
+            size="2",
+        ),
+        error_notice(AccountState.password_error, width="100%"),
+        saved_notice(AccountState.password_message),
+        native_form(
+            column(
+                field("current", "Nuvarande lösenord", "current-password"),
+                field("password", "Nytt lösenord", "new-password"),
+                field("password2", "Upprepa det nya lösenordet", "new-password"),
+                rx.button("Byt lösenord", type="submit", size="3"),
+                spacing="3",
+            ),
+            action=routes.AUTH_CHANGE_PASSWORD,
+            method="post",
+        ),
+    )
+
+
+def _session_row(row) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            rx.vstack(
+                rx.text(row["device"], weight="medium", size="2"),
+                rx.cond(
+                    row["current"] != "",
+                    rx.badge("Den här enheten", color_scheme="teal", variant="soft"),
+                ),
+                spacing="1",
+            )
+        ),
+        rx.table.cell(rx.text(row["client"], size="2")),
+        rx.table.cell(rx.text(row["started"], size="2")),
+        rx.table.cell(rx.text(row["last_seen"], size="2")),
+        rx.table.cell(
+            rx.cond(
+                row["current"] == "",
+                rx.button(
+                    "Logga ut",
+                    variant="soft",
+                    color_scheme="gray",
+                    size="1",
+                    on_click=AccountState.end_session(row["id"]),
+                    aria_label="Avsluta inloggningen " + row["device"] + " " + row["started"],
+                ),
+            )
+        ),
+    )
+
+
+def _second_factor_account_card() -> rx.Component:
+    return section_card(
+        "Tvåstegsverifiering",
+        rx.cond(
+            AccountState.has_app,
+            column(
+                muted(
+                    "Du loggar in med lösenord och en kod från din autentiseringsapp. "
+                    "Reservkoder kvar: ",
+                    rx.text.strong(AccountState.recovery_left),
+                    ". Har du använt eller tappat bort dem kan du ta fram tio nya; de gamla "
+                    "slutar då att fungera.",
+                    size="2",
+                ),
+                rx.cond(
+                    AccountState.new_codes.length() > 0,
+                    column(
+                        rx.callout(
+                            "Spara koderna nu: de visas bara en gång.",
+                            icon="key-round",
+                            color_scheme="teal",
+                            width="100%",
+                        ),
+                        rx.el.ul(
+                            rx.foreach(
+                                AccountState.new_codes,
+                                lambda c: rx.el.li(rx.code(c, size="3")),
+                            ),
+                            class_name="kb-codes",
+                            aria_label="Nya reservkoder",
+                        ),
+                        rx.button(
+                            "Jag har sparat koderna", on_click=AccountState.hide_codes, size="2"
+                        ),
+                    ),
+                    rx.box(
+                        rx.button(
+                            rx.icon("refresh-cw", size=16),
+                            "Ta fram nya reservkoder",
+                            on_click=AccountState.renew_codes,
+                            variant="soft",
+                            size="2",
+                        )
+                    ),
+                ),
+            ),
+            column(
+                muted(
+                    "Med tvåstegsverifiering räcker inte ett stulet lösenord: inloggningen "
+                    "kräver också en kod från en app i din telefon.",
+                    size="2",
+                ),
+                rx.box(
+                    rx.button(
+                        rx.icon("shield-check", size=16),
+                        "Aktivera tvåstegsverifiering",
+                        on_click=AccountState.start_enrolment,
+                        size="2",
+                    )
+                ),
+            ),
+        ),
+    )
+
+
+def _sessions_card() -> rx.Component:
+    return section_card(
+        "Inloggningar",
+        muted(
+            "Här är de enheter där du är inloggad just nu. Känner du inte igen en "
+            "inloggning: avsluta den och byt lösenord.",
+            size="2",
+        ),
+        saved_notice(AccountState.sessions_message),
+        rx.box(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Enhet"),
+                        rx.table.column_header_cell("Adress"),
+                        rx.table.column_header_cell("Inloggad"),
+                        rx.table.column_header_cell("Senast aktiv"),
+                        rx.table.column_header_cell(
+                            rx.el.span("Åtgärd", class_name="kb-visually-hidden")
+                        ),
+                    )
+                ),
+                rx.table.body(rx.foreach(AccountState.sessions, _session_row)),
+                size="1",
+                width="100%",
+            ),
+            overflow_x="auto",
+            width="100%",
+        ),
+        rx.cond(
+            AccountState.sessions.length() > 1,
+            rx.button(
+                "Logga ut alla andra enheter",
+                variant="outline",
+                color_scheme="red",
+                on_click=AccountState.end_other_sessions,
+            ),
+        ),
     )
 
 

@@ -394,8 +394,9 @@ def exports_tab() -> rx.Component:
         ),
         _export_card(
             "Svarspaket för ett ärende",
-            "Anmälan, tidslinje, utredning, åtgärder och uppföljning i en PDF. "
-            "Andra barns namn är maskerade.",
+            "Anmälan, tidslinje, utredning, åtgärder och uppföljning i en PDF, för "
+            "Skolinspektionen, BEO eller vårdnadshavare. Du väljer barnet och ser "
+            "handlingen innan du hämtar den; andra barns namn är maskerade.",
             _downloads(
                 _labelled(
                     "Ärendenummer",
@@ -410,7 +411,7 @@ def exports_tab() -> rx.Component:
                 ),
                 rx.cond(
                     S.pack_ref.length() > 0,
-                    _download("Hämta svarspaket", S.pack_href, "file-down", True),
+                    _download("Förhandsgranska svarspaket", S.pack_href, "eye", True),
                 ),
                 align="end",
             ),

@@ -27,6 +27,7 @@ from kb_app.domain.access import Actor, Page, may_use_page, start_page
 from kb_app.domain.vocab import ROLE_LABELS, Role
 from kb_app.errors import AccessDenied, InvalidInput
 from kb_app.services.admin import auth
+from kb_app.settings import get_settings
 
 log = logging.getLogger("kb_app")
 
@@ -73,12 +74,21 @@ class AppState(rx.State):
     error_message: str = ""
     # Shown instead of the generic text when page_status is "forbidden"
     forbidden_message: str = ""
+    # The state boundary (state/boundary.py): the session (a derived key, never the
+    # token) and the connection this tab's state was filled for.
+    _bound_session: str = ""
+    _bound_connection: str = ""
 
     async def _actor(self) -> Actor | None:
         token = cookie_value(self.router.headers.cookie, SESSION_COOKIE)
         if not token:
             return None
-        return await asyncio.to_thread(auth.resolve_session, token, now=utcnow())
+        now = utcnow()
+        # A session resolved moments ago is answered without a worker thread.
+        cached = auth.cached_session(token, now=now)
+        if cached is not None:
+            return cached
+        return await asyncio.to_thread(auth.resolve_session, token, now=now)
 
     def _show_user(self, actor: Actor) -> None:
         self.user_name = actor.name
@@ -104,7 +114,9 @@ class AppState(rx.State):
         actor = await self._actor()
         if actor is None:
             self.user_name = ""
-            return None, [rx.redirect(routes.LOGIN)]
+            url = self.router.url
+            here = url.path + (f"?{url.query}" if url.query else "")
+            return None, [rx.redirect(routes.login_returning_to(here))]
         self._show_user(actor)
         if page is not None and not may_use_page(actor, page):
             self.page_status = "forbidden"
@@ -167,12 +179,28 @@ class AppState(rx.State):
         )
 
 
+SSO_ERRORS = {
+    "sso": "Inloggningen via organisationen kunde inte slutföras. Försök igen.",
+    "sso-nere": "Organisationens inloggning svarar inte just nu. Försök igen om en stund, "
+    "eller logga in med e-post och lösenord.",
+    "sso-okand": "Du är inloggad hos din organisation, men har inget konto i Värna. "
+    "Värna ger behörighet bara till den som har en roll i arbetet mot kränkande behandling. "
+    "Kontakta Värnas administratör i din organisation om du behöver ett konto.",
+    "sso-doman": "Din e-postadress hör inte till en domän som får logga in i Värna.",
+    "sso-epost": "Organisationens inloggning gav ingen bekräftad e-postadress, så vi kan inte "
+    "veta vem du är i Värna. Kontakta administratören.",
+}
+
+
 class LoginState(AppState):
     """The login page: shows the outcome of the last form post."""
 
     login_error: str = ""
     login_info: str = ""
     prefill_email: str = ""
+    next_path: str = ""  # the page to return to after login (a local path or "")
+    sso_name: str = ""  # "Logga in med …" when single sign-on is on
+    sso_logout: bool = False  # after logging out of an SSO session: the provider's too
 
     @rx.event
     async def load(self):
@@ -181,7 +209,14 @@ class LoginState(AppState):
         self.login_error = {
             "fel": auth.MSG_BAD_LOGIN,
             "last": auth.MSG_LOCKED,
+            "paus": auth.MSG_THROTTLED,
+            "tvasteg": "Inloggningen avbröts (för många felaktiga koder eller för lång tid). "
+            "Logga in igen.",
+            **SSO_ERRORS,
         }.get(code, "")
+        settings = get_settings()
+        self.sso_name = settings.oidc_name if settings.oidc_enabled else ""
+        self.sso_logout = bool(self.sso_name) and params.get("sso") == "1"
         self.login_info = (
             "Du är utloggad."
             if params.get("utloggad")
@@ -190,7 +225,18 @@ class LoginState(AppState):
             else ""
         )
         self.prefill_email = cookie_value(self.router.headers.cookie, "kb_login_email") or ""
+        from kb_app.services.admin import setup
+
+        if await asyncio.to_thread(setup.needs_setup):
+            return rx.redirect(routes.SETUP)  # a fresh installation: first start
+        self.next_path = routes.safe_next(params.get(routes.NEXT_PARAM, ""))
         if not code:
             actor = await self._actor()
             if actor is not None:
-                return rx.redirect(start_page(actor))
+                return rx.redirect(self.next_path or start_page(actor))
+        if params.get("utloggad"):
+            # Logged out: the state boundary has already emptied this tab's state on
+            # the server (its session ended); the browser forgets the tab's client
+            # token and anything kept in sessionStorage (a report draft), so the next
+            # page of this tab starts as a new one.
+            return rx.call_script("window.sessionStorage.clear()")

@@ -9,21 +9,36 @@ case, and the view is cleared.
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
+import uuid
 
 import reflex as rx
 
 from kb_app import routes
 from kb_app.dbtypes import utcnow
-from kb_app.domain.process import FORM, MEASURE_LEVELS
+from kb_app.domain import case_text
+from kb_app.domain.access import Actor
+from kb_app.domain.process import FORM, MEASURE_LEVELS, EventKind
 from kb_app.errors import AccessDenied, InvalidInput
-from kb_app.services.case import delegation, steps, view
+from kb_app.services.admin import auth
+from kb_app.services.case import conflict, delegation, steps, view
 from kb_app.services.case.view import CaseView
-from kb_app.state.base import AppState
+from kb_app.state import live
+from kb_app.state.base import SESSION_COOKIE, AppState, cookie_value
 
 CASE_PATH = re.compile(r"^/arenden/(\d{1,12})(?:/akt)?/?$")
+PAGE_PATH = re.compile(r"^/arenden/(\d{1,12})/?$")  # the case page, not the case file
 
 MEASURE_FIELDS = ["level", "description", "responsible", "due_on"]
+
+# The live case page (see ``CaseState.watch``): how often an open page re-checks
+# the session and the user's access although nothing moved.
+SESSION_CHECK_SECONDS = 30.0
+HOUSEKEEPING_SECONDS = 10.0
+# Events beside the steps: they never make a step form stale.
+_NOTE_KINDS = {EventKind.COMMENT, EventKind.SUPPLEMENT, EventKind.REMINDER}
 
 
 def case_id_from_path(path: str) -> int | None:
@@ -43,6 +58,7 @@ class CaseState(AppState):
     measures: list[dict[str, str]] = []
     delegations: list[dict[str, str]] = []
     promptness: list[dict[str, str]] = []
+    conflicts: list[dict[str, str]] = []
 
     def _case_id(self) -> int | None:
         return case_id_from_path(self.router.url.path)
@@ -56,6 +72,10 @@ class CaseState(AppState):
         self.measures = []
         self.delegations = []
         self.promptness = []
+        self.conflicts = []
+        self.stale_form = ""
+        self._stamp = ""
+        self._watch_id = ""  # a running live loop ends
 
     def _show(self, cv: CaseView) -> None:
         self.open_case_id = str(cv.id)
@@ -66,6 +86,7 @@ class CaseState(AppState):
         self.measures = cv.measures
         self.delegations = cv.delegations
         self.promptness = cv.promptness
+        self.conflicts = cv.conflicts
 
     def _denied(self, _exc: AccessDenied | None = None) -> None:
         self._clear()
@@ -83,7 +104,15 @@ class CaseState(AppState):
     delegate_mode: str = "existing"  # or "invite"
     delegate_open: bool = False  # the delegation form beside a later step
     form_key: int = 0  # bumped after a saved step so the forms start empty
+    # The step form shown is no longer valid (someone else recorded a step since it
+    # was shown): what happened, said in the form's card. The form stays as it was,
+    # with what was typed in it, until the user asks for the next step.
+    stale_form: str = ""
     _next_row: int = 0
+    # The live loop (state/live.py): backend only.
+    _watch_id: str = ""
+    _org_id: int = 0
+    _stamp: str = ""
 
     # -- loading ----------------------------------------------------------------
 
@@ -99,6 +128,7 @@ class CaseState(AppState):
             self._clear()
             return events
         await self._reload(actor)
+        return self._start_watch()
 
     async def _reload(self, actor) -> None:
         called = await self._call_service(
@@ -110,9 +140,15 @@ class CaseState(AppState):
         )
         if not called.ok:
             return
-        case_view = called.value
         self.page_status = "ok"
+        self._org_id = actor.organisation_id
+        self._take(called.value)
+
+    def _take(self, case_view: CaseView) -> None:
+        """Show the view with its next-step form as new (fresh form fields)."""
         self._show(case_view)
+        self._stamp = case_view.stamp
+        self.stale_form = ""
         self.form = case_view.form
         self.candidates = case_view.candidates
         proposal = case_view.proposal or {}
@@ -124,6 +160,134 @@ class CaseState(AppState):
         self.measure_rows = [self._row(m) for m in rows] or [self._row({})]
         self.none_needed = bool(proposal.get("none_needed"))
         self.none_reason = proposal.get("none_reason", "")
+
+    # -- the live case page ------------------------------------------------------
+
+    def _start_watch(self):
+        """The event that starts this tab's live loop, unless it already runs."""
+        token = self.router.session.client_token
+        if not self.open_case_id or PAGE_PATH.match(self.router.url.path or "") is None:
+            return None
+        if token and live.loop_running(token, self._watch_id):
+            return None
+        self._watch_id = uuid.uuid4().hex
+        return CaseState.watch
+
+    def _show_live(self, case_view: CaseView) -> None:
+        """A view read because someone changed the case: show what changed without
+        touching anything typed on the page. The step form stays as it is; if it is
+        no longer the user's next step, it says so in place."""
+        old_form = self.form
+        self._show(case_view)
+        self._stamp = case_view.stamp
+        if case_view.form == old_form:
+            if not self.stale_form:
+                self.candidates = case_view.candidates
+            return
+        if not old_form:  # nothing typed: the new step form appears
+            self._take(case_view)
+            self.form_key += 1
+            return
+        steps_done = [r for r in case_view.timeline if r["kind"] not in _NOTE_KINDS]
+        last = steps_done[-1] if steps_done else None
+        what = (
+            f"{last['who']} har registrerat ”{last['label']}” ({last['when']}). "
+            if last and last.get("who")
+            else "Ärendet har ändrats av någon annan. "
+        )
+        self.stale_form = (
+            what + "Det här steget kan inte längre sparas. Det du har skrivit finns kvar "
+            "här så att du kan kopiera det."
+        )
+
+    @rx.event
+    async def show_next_step(self):
+        """Leave the stale form: show the case's next step as it is now."""
+        actor = await self._actor()
+        if actor is None:
+            self._clear()
+            return rx.redirect(routes.LOGIN)
+        self.errors = {}
+        self.notice = ""
+        self.form_key += 1
+        await self._reload(actor)
+        return self._start_watch()
+
+    @rx.event(background=True)
+    async def watch(self):
+        """Keep the open case page current: when the organisation's change counter
+        moves (state/live.py, the overview's mechanism), ask whether this case moved
+        and, if so, load its view again (access checked and the read logged as on
+        any load). Ends when the tab leaves the case or closes, or access is lost."""
+        async with self:
+            my_id = self._watch_id
+            token = self.router.session.client_token
+            cookie = self.router.headers.cookie
+            org = self._org_id
+            case_id = self.open_case_id
+        if not my_id or not token or not case_id or not live.register_loop(token, my_id):
+            return None
+        try:
+            return await self._watch_loop(my_id, token, cookie, org, case_id)
+        finally:
+            live.unregister_loop(token, my_id)
+
+    async def _watch_loop(self, my_id: str, token: str, cookie: str, org: int, case_id: str):
+        seen = -1
+        last_check = time.monotonic()
+        while True:
+            value = await live.WATCH.wait(org, seen, HOUSEKEEPING_SECONDS)
+            if not live.loop_running(token, my_id):
+                return None
+            if not await live.connected(token):
+                await asyncio.sleep(2)  # a reload reconnects with the same token
+                if not await live.connected(token):
+                    return None
+            async with self:
+                if self._watch_id != my_id or self._here() != case_id:
+                    return None
+                shown = self._stamp
+            moved = value is not None and value > seen
+            if value is not None:
+                seen = max(seen, value)
+            mono = time.monotonic()
+            if not moved and mono - last_check < SESSION_CHECK_SECONDS:
+                continue
+            last_check = mono
+            try:
+                actor, stamp = await asyncio.to_thread(_stamp_for, cookie, int(case_id))
+                if actor is None:
+                    async with self:
+                        if self._watch_id == my_id:
+                            self._watch_id = ""
+                            self._clear()
+                    return rx.redirect(routes.LOGIN)
+                if stamp == shown:
+                    continue
+                # Moved, or no longer readable: load it as a page load would, so
+                # access is checked (and the read or the refusal logged) again.
+                case_view = await asyncio.to_thread(
+                    view.load_case, actor, int(case_id), now=utcnow()
+                )
+            except AccessDenied:
+                async with self:
+                    if self._watch_id == my_id:
+                        self._watch_id = ""
+                        self._denied()
+                return None
+            except Exception as exc:  # noqa: BLE001 - logged with an id, shown in Swedish
+                async with self:
+                    self._fail(exc)
+                continue
+            async with self:
+                if self._watch_id != my_id or self._here() != case_id:
+                    return None
+                self._show_live(case_view)
+
+    def _here(self) -> str:
+        """The case of the page this tab shows now ("" when not a case page)."""
+        m = PAGE_PATH.match(self.router.url.path or "")
+        return m.group(1) if m and m.group(1) == self.open_case_id else ""
 
     def _row(self, m: dict) -> dict[str, str]:
         self._next_row += 1
@@ -171,8 +335,12 @@ class CaseState(AppState):
 
     @rx.event
     async def start_self(self):
+        delegated = self.form == "begin"
         return await self._act(
-            steps.start_investigation, "Utredningen är påbörjad. Du utreder själv."
+            steps.start_investigation,
+            "Utredningen är påbörjad. Registrera utredningen när den är klar."
+            if delegated
+            else "Utredningen är påbörjad. Du utreder själv.",
         )
 
     @rx.event
@@ -211,8 +379,24 @@ class CaseState(AppState):
         return await self._act(delegation.withdraw_delegation, "Delegeringen är återkallad.")
 
     @rx.event
-    async def take_over(self):
-        return await self._act(steps.take_over, "Du har tagit över ansvaret för ärendet.")
+    async def submit_take_over(self, form_data: dict):
+        return await self._act(
+            steps.take_over,
+            "Du har tagit över ansvaret för ärendet. Nästa steg är ditt.",
+            reason=str(form_data.get("reason") or ""),
+        )
+
+    @rx.event
+    async def resolve_conflict(self, conflict_id: str, answer: str):
+        raw = str(conflict_id or "")
+        return await self._act(
+            conflict.resolve,
+            "Jävet är avvisat: personen har åter tillgång till ärendet."
+            if answer == "rejected"
+            else "Jävet är bekräftat: personen hålls borta från ärendet.",
+            conflict_id=int(raw) if raw.isdigit() and len(raw) < 13 else None,
+            answer=str(answer or ""),
+        )
 
     @rx.event
     async def submit_investigation(self, form_data: dict):
@@ -290,13 +474,19 @@ class CaseState(AppState):
 
     @rx.event
     async def submit_follow_up(self, form_data: dict):
-        return await self._act(
+        stopped = str(form_data.get("stopped") or "")
+        result = await self._act(
             steps.follow_up,
             "Uppföljningen är sparad.",
             followed_up_on=str(form_data.get("followed_up_on") or ""),
-            stopped=str(form_data.get("stopped") or ""),
+            stopped=stopped,
             notes=str(form_data.get("notes") or ""),
         )
+        if self.notice:  # saved: say what is due next
+            self.notice = case_text.follow_up_saved(
+                stopped == "yes", self.head.get("responsible", ""), self.head.get("due", "")
+            )
+        return result
 
     @rx.event
     async def submit_close(self, form_data: dict):
@@ -350,3 +540,12 @@ class CaseState(AppState):
         self.form = ""
         self._show(case_view)
         return None
+
+
+def _stamp_for(cookie_header: str, case_id: int) -> tuple[Actor | None, str | None]:
+    """The session's user (not counted as activity: an open page alone does not keep
+    a session alive) and the case's stamp as that user may see it."""
+    actor = auth.resolve_session(
+        cookie_value(cookie_header, SESSION_COOKIE), now=utcnow(), touch=False
+    )
+    return actor, (view.case_stamp(actor, case_id) if actor is not None else None)

@@ -90,6 +90,11 @@ class OverviewState(AppState):
     f_per_page: str = str(ov.DEFAULT_PAGE_SIZE)
     active_filters: int = 0
     more_filters_active: bool = False
+    more_open: bool = False  # "Fler filter" stays open once opened (or while in use)
+    # Bumped when the text filters change from outside the fields (a link, the back
+    # button, "Rensa filter"): the fields are then drawn again with the new values,
+    # never while someone types in them.
+    text_epoch: int = 0
     clear_href: str = PATH
     unit_options: list[dict[str, str]] = []
     class_options: list[str] = []
@@ -212,6 +217,8 @@ class OverviewState(AppState):
             bool(f.grade is not None or f.class_name or f.kind or f.ground or f.staff)
             or bool(f.date_from or f.date_to),
         )
+        if self.more_filters_active:
+            self._set("more_open", True)
         clear = ov.OverviewFilter(sort=f.sort, desc=f.desc, per_page=f.per_page)
         self._set("clear_href", ov.href(clear))
 
@@ -227,16 +234,18 @@ class OverviewState(AppState):
             or f.unit_id != self._current_view().unit_id,
         }
 
-    def _show(self, actor: Actor, f: ov.OverviewFilter, data: q.ViewData) -> None:
+    def _show(
+        self, actor: Actor, f: ov.OverviewFilter, data: q.ViewData, *, highlight: bool = False
+    ) -> None:
         if self._user_id != actor.user_id:
             self._scope_key, self._total, self._seen = "", -1, -1
         self._org_id = actor.organisation_id
         self._user_id = actor.user_id
-        self._apply(f, data)
+        self._apply(f, data, highlight=highlight)
 
     def _start_watch(self):
         token = self.router.session.client_token
-        if token and self._watch_id and live.LOOPS.get(token) == self._watch_id:
+        if token and live.loop_running(token, self._watch_id):
             return None  # this tab's loop runs in this process
         self._watch_id = uuid.uuid4().hex
         return OverviewState.watch
@@ -251,21 +260,32 @@ class OverviewState(AppState):
             self.rows, self.cards = [], []
             return events
         f = ov.from_query(dict(self.router.url.query_parameters))
+        texts = (
+            f.search,
+            f.class_name,
+            f.date_from.isoformat() if f.date_from else "",
+            f.date_to.isoformat() if f.date_to else "",
+        )
+        if texts != (self.f_search, self.f_class, self.f_from, self.f_to):
+            self.text_epoch += 1  # not typed here: draw the fields with these values
         key = urlencode(ov.to_query(f))
         token = self.router.session.client_token
         fresh = (
             key == self._loaded_key
             and self._user_id == actor.user_id
-            and bool(self._watch_id)
-            and live.LOOPS.get(token) == self._watch_id
+            and live.loop_running(token, self._watch_id)
         )
         if not fresh:
             full = self._user_id != actor.user_id or not self.cards
+            # The same view shown again (a reconnect, or a load that overtook this
+            # tab's live loop): what changed since it was shown is highlighted, as
+            # a live update would have done.
+            again = key == self._loaded_key and self._user_id == actor.user_id and bool(self.rows)
             called = await self._call_service(
                 q.load_view, f, now=utcnow(), actor=actor, **self._load_args(f, full=full)
             )
             if called.ok:
-                self._show(actor, f, called.value)
+                self._show(actor, f, called.value, highlight=again)
         return self._start_watch()
 
     async def _change(self, f: ov.OverviewFilter):
@@ -300,6 +320,11 @@ class OverviewState(AppState):
             query[key] = value
         query.pop("sida", None)
         return await self._change(ov.from_query(query))
+
+    @rx.event
+    def toggle_more(self):
+        """Open or close "Fler filter" (it no longer closes by itself)."""
+        self.more_open = not self.more_open
 
     @rx.event
     async def set_flag(self, key: str, checked: bool):
@@ -340,24 +365,26 @@ class OverviewState(AppState):
             cookie = self.router.headers.cookie
             org = self._org_id
             seen = self._seen
-        if not my_id or not token or live.LOOPS.get(token) == my_id:
+            highlighted = any(r.get("hl") for r in self.rows)
+        if not my_id or not token or not live.register_loop(token, my_id):
             return None
-        live.LOOPS[token] = my_id
         try:
-            return await self._watch_loop(my_id, token, cookie, org, seen)
+            return await self._watch_loop(my_id, token, cookie, org, seen, highlighted)
         finally:
-            if live.LOOPS.get(token) == my_id:
-                del live.LOOPS[token]
+            live.unregister_loop(token, my_id)
 
-    async def _watch_loop(self, my_id: str, token: str, cookie: str, org: int, seen: int):
-        hl_until = 0.0
+    async def _watch_loop(
+        self, my_id: str, token: str, cookie: str, org: int, seen: int, highlighted: bool
+    ):
+        # Rows highlighted by the load that started this loop fade like live ones.
+        hl_until = time.monotonic() + HIGHLIGHT_SECONDS if highlighted else 0.0
         last_check = last_session = time.monotonic()
         while True:
             wait = HOUSEKEEPING_SECONDS
             if hl_until:
                 wait = max(0.05, min(wait, hl_until - time.monotonic()))
             value = await live.WATCH.wait(org, seen, wait)
-            if live.LOOPS.get(token) != my_id:
+            if not live.loop_running(token, my_id):
                 return None
             if not await live.connected(token):
                 await asyncio.sleep(2)  # a reload reconnects with the same token

@@ -30,8 +30,36 @@ log = logging.getLogger("kb_app.live")
 POLL_SECONDS = 0.5
 IDLE_POLLS_BEFORE_STOP = 20
 
-# Overview loops running in this process: client token -> loop id.
-LOOPS: dict[str, str] = {}
+# Overview loops running in this process: client token -> (loop id, its task).
+LOOPS: dict[str, tuple[str, asyncio.Task | None]] = {}
+
+
+def loop_running(token: str, loop_id: str) -> bool:
+    """Does the overview loop ``loop_id`` run for this tab, and go on running?
+
+    A navigation supersedes the previous page-load chain, and with it the loop
+    that chain started: the loop's task is then being cancelled but has not yet
+    unwound. Counting it as running left the tab without a loop (the next load
+    started none, then the cancelled one removed itself)."""
+    entry = LOOPS.get(token)
+    if not loop_id or entry is None or entry[0] != loop_id:
+        return False
+    task = entry[1]
+    return task is None or not (task.done() or task.cancelling())
+
+
+def register_loop(token: str, loop_id: str) -> bool:
+    """Record this task as the tab's loop; False if that loop already runs."""
+    if loop_running(token, loop_id):
+        return False
+    LOOPS[token] = (loop_id, asyncio.current_task())
+    return True
+
+
+def unregister_loop(token: str, loop_id: str) -> None:
+    entry = LOOPS.get(token)
+    if entry is not None and entry[0] == loop_id:
+        del LOOPS[token]
 
 
 class CounterWatch:

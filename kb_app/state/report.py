@@ -9,6 +9,7 @@ once the report is safely stored.
 from __future__ import annotations
 
 import asyncio
+import json
 
 import reflex as rx
 
@@ -19,23 +20,25 @@ from kb_app.services.reporting import report_links, reports
 from kb_app.state.base import AppState
 
 # Top-level text fields the page may set, with how many characters the state keeps
-# (twice the rule's limit, so an over-long paste still gets its error message).
+# (a bound on memory, far over the rule's limit: an over-long paste stays in the
+# field with its limit as the error beside it, see ``rules.limit_error``).
+KEEP = 10
 TEXT_FIELDS: dict[str, int] = {
-    "reporter_name": 2 * rules.NAME_MAX,
-    "reporter_email": 2 * rules.EMAIL_MAX,
+    "reporter_name": KEEP * rules.NAME_MAX,
+    "reporter_email": KEEP * rules.EMAIL_MAX,
     "reporter_role": 64,
     "occurred_on": 32,
     "occurred_time": 16,
     "place": 64,
-    "place_other": 2 * rules.PLACE_OTHER_MAX,
-    "description": 2 * rules.DESCRIPTION_MAX,
-    "immediate_actions": 2 * rules.ACTIONS_MAX,
+    "place_other": KEEP * rules.PLACE_OTHER_MAX,
+    "description": KEEP * rules.DESCRIPTION_MAX,
+    "immediate_actions": KEEP * rules.ACTIONS_MAX,
     "guardians_informed": 16,
-    "witnesses": 2 * rules.WITNESSES_MAX,
+    "witnesses": KEEP * rules.WITNESSES_MAX,
 }
 ROW_FIELDS: dict[str, int] = {
-    "name": 2 * rules.NAME_MAX,
-    "class_name": 2 * rules.CLASS_MAX,
+    "name": KEEP * rules.NAME_MAX,
+    "class_name": KEEP * rules.CLASS_MAX,
     "grade": 8,
     "kind": 16,
 }
@@ -109,6 +112,12 @@ class ReportState(AppState):
     supplement_link: str = ""
     already_received: bool = False
 
+    # What the reporter has typed, kept in the tab's sessionStorage (the browser
+    # sends it back when it reconnects, e.g. after a server restart, and ``load``
+    # restores it). A new tab, or a new browser, starts without it; the state
+    # boundary resets this state on every connection.
+    draft: str = rx.SessionStorage("", name="kb_report_draft")
+
     _token: str = ""
     _submission_id: str = ""
     _summary: bool = False  # form_error is the "rätta uppgifterna" summary
@@ -127,12 +136,67 @@ class ReportState(AppState):
         self.form_error = ""
         self._summary = False
         self._submission_id = reports.new_submission_id()
+        self.draft = ""
+
+    def _save_draft(self) -> None:
+        if self.status != "form" or not self._token:
+            return
+        rows = {
+            which: [{k: r.get(k, "") for k in ROW_FIELDS} for r in getattr(self, which)]
+            for which in ("subjected", "involved")
+        }
+        self.draft = json.dumps(
+            {
+                "link": self._token,
+                "fields": {k: getattr(self, k) for k in TEXT_FIELDS if getattr(self, k)},
+                **rows,
+                "kinds": self.kinds,
+                "grounds": self.grounds,
+            },
+            ensure_ascii=False,
+        )
+
+    def _restore_draft(self, saved: str) -> None:
+        """The draft the browser kept, for this link only, taken field by field
+        with the same limits as typing (it comes from the client)."""
+        try:
+            data = json.loads(saved) if saved else None
+        except ValueError:
+            return
+        if not isinstance(data, dict) or data.get("link") != self._token:
+            return
+        fields = data.get("fields")
+        if isinstance(fields, dict):
+            for key, cap in TEXT_FIELDS.items():
+                if isinstance(fields.get(key), str):
+                    setattr(self, key, rules.transport_safe(fields[key])[:cap])
+        for which in ("subjected", "involved"):
+            rows = data.get(which)
+            if not isinstance(rows, list):
+                continue
+            kept = []
+            for r in rows[: rules.MAX_PARTIES]:
+                if isinstance(r, dict):
+                    row = blank_row()
+                    for key, cap in ROW_FIELDS.items():
+                        if isinstance(r.get(key), str):
+                            row[key] = rules.transport_safe(r[key])[:cap]
+                    kept.append(row)
+            if kept or which == "involved":
+                setattr(self, which, kept)
+        for which, universe in (("kinds", rules.KIND_CODES), ("grounds", rules.GROUND_CODES)):
+            chosen = data.get(which)
+            if isinstance(chosen, list):
+                setattr(self, which, [c for c in universe if c in chosen])
+        self._save_draft()
 
     @rx.event
     async def load(self):
         token = path_token(self.router.url.path, report_links.REPORT_PATH)
         if self.status == "receipt" and token == self._token:
-            return  # a reload keeps the receipt in this tab
+            return  # the same page again on this connection keeps the receipt
+            # (a reload is a new connection: the state boundary empties the form)
+        saved = self.draft  # what the browser sent back when it connected
         target = await asyncio.to_thread(report_links.resolve, token)
         self.submitting = False
         if target is None:
@@ -153,6 +217,8 @@ class ReportState(AppState):
         self.reference = ""
         self.supplement_link = ""
         self.status = "form"
+        if saved and not self.description and not self.reporter_name:
+            self._restore_draft(saved)
 
     # ------------------------------------------------------------ typing
 
@@ -160,12 +226,16 @@ class ReportState(AppState):
     def set_field(self, key: str, value: str):
         if key not in TEXT_FIELDS or not isinstance(value, str):
             return
-        setattr(self, key, value[: TEXT_FIELDS[key]])
+        value = value[: TEXT_FIELDS[key]]
+        setattr(self, key, value)
         self._clear_error(key)
+        if too_long := rules.limit_error(key, value):
+            self.errors = {**self.errors, key: too_long}
         if key == "place":
             self._clear_error("place_other")
         if key == "occurred_on":
             self._clear_error("occurred_time")
+        self._save_draft()
 
     @rx.event
     def set_row(self, which: str, index: int, key: str, value: str):
@@ -178,7 +248,7 @@ class ReportState(AppState):
             return
         row = dict(rows[index])
         row[key] = value[: ROW_FIELDS[key]]
-        row[f"e_{key}"] = ""
+        row[f"e_{key}"] = rules.limit_error(key, row[key])
         # A class of the unit fills in its grade (the reporter may still change it).
         grade = self._class_grades.get(row["class_name"].strip().casefold(), "")
         if key == "class_name" and which == "subjected" and grade and not row.get("grade"):
@@ -186,6 +256,7 @@ class ReportState(AppState):
         rows[index] = row
         setattr(self, which, rows)
         self._drop_summary_when_fixed()
+        self._save_draft()
 
     @rx.event
     def add_row(self, which: str):
@@ -194,6 +265,7 @@ class ReportState(AppState):
         rows = list(getattr(self, which))
         if len(rows) < rules.MAX_PARTIES:
             setattr(self, which, [*rows, blank_row()])
+            self._save_draft()
         index = len(getattr(self, which)) - 1
         first = "name" if which == "subjected" else "kind"
         return rx.call_script(
@@ -213,6 +285,7 @@ class ReportState(AppState):
             row.update({f"e_{key}": "" for key in ROW_FIELDS})
         setattr(self, which, rows)
         self._drop_summary_when_fixed()
+        self._save_draft()
 
     @rx.event
     def toggle(self, which: str, code: str, checked: bool):
@@ -224,6 +297,7 @@ class ReportState(AppState):
             chosen.append(code)
         setattr(self, which, [c for c in universe if c in chosen])
         self._clear_error(which)
+        self._save_draft()
 
     def _clear_error(self, key: str) -> None:
         if key in self.errors:
@@ -359,8 +433,8 @@ class SupplementState(AppState):
     @rx.event
     def set_text(self, value: str):
         if isinstance(value, str):
-            self.text = value[: 2 * rules.SUPPLEMENT_MAX]
-            self.error = ""
+            self.text = value[: KEEP * rules.SUPPLEMENT_MAX]
+            self.error = rules.limit_error("supplement", self.text)
 
     @rx.event
     async def submit(self):

@@ -1,5 +1,5 @@
 """States of "Inställningar" (the organisation's limits) and "Mitt konto" (the
-signed-in user's notification choice)."""
+signed-in user's notification choice, password and sessions)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,17 @@ from kb_app import routes
 from kb_app.dbtypes import utcnow
 from kb_app.domain.access import Page
 from kb_app.errors import AccessDenied
-from kb_app.services.admin import org_settings
-from kb_app.state.base import AppState
+from kb_app.services.admin import account, auth, org_settings
+from kb_app.services.admin import second_factor as mfa
+from kb_app.state.base import SESSION_COOKIE, AppState, cookie_value
 
 MSG_DENIED = "Du saknar behörighet att ändra inställningarna."
 
 
 class SettingsState(AppState):
+    general: dict[str, str] = {}
+    general_errors: dict[str, str] = {}
+    general_message: str = ""
     values: dict[str, str] = {}
     errors: dict[str, str] = {}
     saved_message: str = ""
@@ -23,6 +27,9 @@ class SettingsState(AppState):
     # Changes when values are loaded from the server, so the (uncontrolled) inputs
     # show them; a failed save keeps what the user typed.
     form_key: int = 0
+    # Roles that must use a second factor (vocab.Role values), and its notice
+    second_factor: list[str] = []
+    second_factor_message: str = ""
 
     @rx.event
     async def load(self):
@@ -32,10 +39,63 @@ class SettingsState(AppState):
         if actor is None:
             self.values = {}
             return events
+        self.general_errors, self.general_message = {}, ""
+        self.second_factor_message = ""
         called = await self._call_service(org_settings.current_values, actor=actor)
         if called.ok:
             self.values = called.value
             self.form_key += 1
+        called = await self._call_service(org_settings.general_values, actor=actor)
+        if called.ok:
+            self.general = called.value
+
+    @rx.event
+    async def save_general(self, form_data: dict):
+        """Retention and the sender name."""
+        actor = await self._actor()
+        if actor is None:
+            return rx.redirect(routes.LOGIN)
+        values = {
+            "retention_years": str(form_data.get("retention_years", ""))[:20],
+            "sender_name": str(form_data.get("sender_name", ""))[:200],
+        }
+        self.general_message, self.error_message, self.general_errors = "", "", {}
+        called = await self._call_service(
+            org_settings.save_general, values, now=utcnow(), actor=actor, denied=self._save_denied
+        )
+        if not called.ok:
+            return
+        if called.value.ok:
+            self.general_message = "Inställningarna är sparade."
+            called = await self._call_service(org_settings.general_values, actor=actor)
+            if called.ok:
+                self.general = called.value
+        else:
+            self.general_errors = called.value.errors
+        called = await self._call_service(org_settings.second_factor_roles, actor=actor)
+        if called.ok:
+            self.second_factor = called.value
+
+    @rx.event
+    async def save_second_factor(self, form_data: dict):
+        """The checkboxes of "Tvåstegsverifiering" (names ``mfa_<role>``)."""
+        chosen = [
+            str(role)
+            for role in org_settings.SECOND_FACTOR_CHOICES
+            if (form_data or {}).get(f"mfa_{role}") in ("on", True, "true")
+        ]
+        self.second_factor_message = ""
+        called = await self._call_service(
+            org_settings.save_second_factor_roles,
+            chosen,
+            now=utcnow(),
+            denied=self._save_denied,
+        )
+        if called.ok:
+            self.second_factor = called.value
+            self.second_factor_message = (
+                "Sparat. Ändringen gäller från varje användares nästa inloggning."
+            )
 
     def _save_denied(self, _exc: AccessDenied) -> None:
         self.error_message = MSG_DENIED
@@ -71,18 +131,71 @@ class SettingsState(AppState):
             self.error_message = "Kontrollera de markerade fälten."
 
 
+PASSWORD_ERRORS = {
+    "nuvarande": account.MSG_WRONG_CURRENT,
+    "olika": account.MSG_MISMATCH,
+    "svagt": account.MSG_WEAK,
+    "samma": account.MSG_SAME,
+    "kort": f"Lösenordet måste ha minst {auth.PASSWORD_MIN} och högst {auth.PASSWORD_MAX} tecken.",
+}
+
+
+def _session_dicts(rows: list[account.SessionRow]) -> list[dict[str, str]]:
+    return [
+        {
+            "id": str(r.id),
+            "started": r.started,
+            "last_seen": r.last_seen,
+            "client": r.client,
+            "device": r.device,
+            "current": "1" if r.current else "",
+        }
+        for r in rows
+    ]
+
+
 class AccountState(AppState):
     account_name: str = ""
     account_email: str = ""
     daily_digest: bool = False
     saved_message: str = ""
+    password_error: str = ""
+    password_message: str = ""
+    sessions: list[dict[str, str]] = []
+    sessions_message: str = ""
+    has_app: bool = False  # an authenticator app (second factor) is set up
+    recovery_left: int = 0
+    new_codes: list[str] = []  # shown once, right after they were made
+
+    def _token(self) -> str | None:
+        return cookie_value(self.router.headers.cookie, SESSION_COOKIE)
+
+    async def _load_sessions(self, actor) -> None:
+        called = await self._call_service(
+            account.my_sessions, self._token(), now=utcnow(), actor=actor
+        )
+        if called.ok:
+            self.sessions = _session_dicts(called.value)
 
     @rx.event
     async def load(self):
-        self.saved_message, self.error_message = "", ""
+        self.saved_message, self.error_message, self.sessions_message = "", "", ""
+        params = self.router.url.query_parameters
+        self.password_error = PASSWORD_ERRORS.get(params.get("fel", ""), "")
+        self.password_message = (
+            "Ditt lösenord är bytt. Du har loggats ut på alla andra enheter."
+            if params.get("losenord") == "andrat"
+            else ""
+        )
         actor, events = await self._guard(None)
         if actor is None:
+            self.sessions = []
             return events
+        await self._load_sessions(actor)
+        self.new_codes = []
+        called = await self._call_service(mfa.status, actor=actor)
+        if called.ok:
+            self.has_app, self.recovery_left = called.value
         called = await self._call_service(org_settings.my_account, actor=actor)
         if not called.ok:
             return
@@ -90,6 +203,28 @@ class AccountState(AppState):
         self.account_name = str(account["name"])
         self.account_email = str(account["email"])
         self.daily_digest = bool(account["daily_digest"])
+
+    @rx.event
+    async def start_enrolment(self):
+        """ "Aktivera tvåstegsverifiering": this session waits for the app's first code."""
+        called = await self._call_service(mfa.start_enrolment, self._token(), now=utcnow())
+        if called.ok and called.value:
+            return rx.redirect(routes.SECOND_FACTOR_ENROL)
+        return called.events or None
+
+    @rx.event
+    async def renew_codes(self):
+        called = await self._call_service(mfa.new_recovery_codes_for, self._token(), now=utcnow())
+        if not called.ok:
+            return called.events or None
+        if called.value:
+            self.new_codes = called.value
+            self.recovery_left = len(called.value)
+        return None
+
+    @rx.event
+    def hide_codes(self):
+        self.new_codes = []
 
     @rx.event
     async def set_daily_digest(self, enabled: bool):
@@ -102,3 +237,32 @@ class AccountState(AppState):
             if enabled
             else "Sparat. Du får en påminnelse per ärende när ett steg är försenat."
         )
+
+    async def _end(self, session_id: int | None):
+        actor = await self._actor()
+        if actor is None:
+            return rx.redirect(routes.LOGIN)
+        called = await self._call_service(
+            account.end_session, session_id, self._token(), now=utcnow(), actor=actor
+        )
+        if called.ok:
+            n = called.value
+            self.sessions_message = (
+                "Inloggningen är avslutad."
+                if session_id is not None and n
+                else f"{n} andra inloggningar är avslutade."
+                if n != 1
+                else "1 annan inloggning är avslutad."
+            )
+        await self._load_sessions(actor)
+
+    @rx.event
+    async def end_session(self, session_id: str):
+        """End one of the user's own sessions (the id from the list)."""
+        if not isinstance(session_id, str) or not session_id.isdigit():
+            return
+        return await self._end(int(session_id))
+
+    @rx.event
+    async def end_other_sessions(self):
+        return await self._end(None)

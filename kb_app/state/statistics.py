@@ -142,7 +142,12 @@ class StatisticsState(AppState):
 
     @rx.var
     def pack_href(self) -> str:
-        return "/export/svarspaket.pdf?" + urlencode({"ref": self.pack_ref.strip().upper()})
+        """The reply pack's preview (the child and the naming of staff are chosen there)."""
+        return (
+            routes.EXPORT_REPLY_PACK_PREVIEW
+            + "?"
+            + urlencode({"ref": self.pack_ref.strip().upper()})
+        )
 
     def _filters(self) -> tuple[st.Filters | None, str | None]:
         params = {

@@ -14,6 +14,7 @@ from kb_app.domain.access import Action
 from kb_app.domain.process import (
     FORM,
     RULES,
+    STEP_LABELS,
     Context,
     InvalidInput,
     ProcessState,
@@ -26,6 +27,7 @@ from kb_app.domain.process import (
     check_invite,
     check_measures,
     is_allowed,
+    next_step,
 )
 
 T = Transition
@@ -36,6 +38,7 @@ ALLOWED: dict[Step, set[Transition]] = {
     Step.RECEIVED: {T.START_INVESTIGATION, T.DELEGATE} | ALWAYS,
     Step.INVESTIGATION_STARTED: {T.RECORD_INVESTIGATION, T.DELEGATE} | ALWAYS,
     Step.INVESTIGATED: {T.PROPOSE_MEASURES, T.DECIDE_MEASURES, T.DELEGATE} | ALWAYS,
+    Step.NEW_MEASURES_NEEDED: {T.PROPOSE_MEASURES, T.DECIDE_MEASURES, T.DELEGATE} | ALWAYS,
     Step.MEASURES_DECIDED: {T.FOLLOW_UP, T.DELEGATE} | ALWAYS,
     Step.FOLLOWED_UP: {T.CLOSE, T.DELEGATE} | ALWAYS,
     Step.CLOSED: {T.REOPEN} | ALWAYS,
@@ -69,7 +72,9 @@ def test_the_straight_line():
     s = apply(s, T.RECEIVE)
     assert s.step == Step.RECEIVED
     s = apply(s, T.DELEGATE)
-    assert s.step == Step.INVESTIGATION_STARTED and s.delegated
+    assert s.step == Step.RECEIVED and s.delegated  # delegating is not starting
+    s = apply(s, T.START_INVESTIGATION)
+    assert s.step == Step.INVESTIGATION_STARTED
     s = apply(s, T.RECORD_INVESTIGATION)
     assert s.step == Step.INVESTIGATED
     s = apply(s, T.PROPOSE_MEASURES)
@@ -82,10 +87,27 @@ def test_the_straight_line():
     assert s.closed
 
 
+def test_only_the_delegate_starts_a_delegated_investigation():
+    from kb_app.domain.process import delegate_starts, done_by_investigator, may_start_self
+
+    waiting = ProcessState(step=Step.RECEIVED, delegated=True)
+    assert may_start_self(waiting, by_delegate=True)
+    assert not may_start_self(waiting, by_delegate=False)
+    assert may_start_self(ProcessState(step=Step.RECEIVED), by_delegate=False)
+    assert delegate_starts(waiting, by_delegate=True)
+    assert not delegate_starts(waiting, by_delegate=False)
+    started = ProcessState(step=Step.INVESTIGATION_STARTED, delegated=True)
+    assert not delegate_starts(started, by_delegate=True)
+    assert done_by_investigator(Step.INVESTIGATION_STARTED)
+
+
 def test_follow_up_not_stopped_goes_back_to_measures():
     s = ProcessState(step=Step.MEASURES_DECIDED)
     s = apply(s, T.FOLLOW_UP, {"stopped": False})
-    assert s.step == Step.INVESTIGATED
+    assert s.step == Step.NEW_MEASURES_NEEDED
+    assert STEP_LABELS[s.step] == "Nya åtgärder behövs"
+    assert next_step(s.step) == Step.MEASURES_DECIDED
+    assert next_step(Step.INVESTIGATED) == Step.MEASURES_DECIDED
     assert not is_allowed(s, T.CLOSE)
     assert is_allowed(s, T.DECIDE_MEASURES)
 
@@ -102,9 +124,9 @@ def test_one_delegation_at_a_time_and_withdraw_needs_one():
     assert is_allowed(s, T.WITHDRAW_DELEGATION)
     s = apply(s, T.WITHDRAW_DELEGATION)
     assert not s.delegated and not is_allowed(s, T.WITHDRAW_DELEGATION)
-    # A closed case's delegation can still be withdrawn, but nobody is delegated anew.
+    # Nothing is withdrawn from, or delegated anew on, a closed case.
     closed = ProcessState(step=Step.CLOSED, delegated=True)
-    assert is_allowed(closed, T.WITHDRAW_DELEGATION) and not is_allowed(closed, T.DELEGATE)
+    assert not is_allowed(closed, T.WITHDRAW_DELEGATION) and not is_allowed(closed, T.DELEGATE)
 
 
 def test_take_over_only_staff_involved_once_and_not_closed():

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import free_port
+from tests.support import oidc
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("KB_CHROMIUM", "/usr/bin/chromium")
@@ -31,18 +32,51 @@ CHROMIUM_ARGS = [
 ARTIFACTS = REPO / "test-artifacts"
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "/e2e/" in str(item.fspath):
-            item.add_marker(pytest.mark.e2e)
-
-
 class AppServer:
-    def __init__(self, base_url: str, env: dict, proc: subprocess.Popen, data_dir: Path):
+    def __init__(self, base_url: str, env: dict, proc: subprocess.Popen | None, data_dir: Path):
         self.base_url = base_url
         self.env = env
         self.proc = proc
         self.data_dir = data_dir
+
+    def start(self) -> None:
+        log = self.data_dir / "server.log"
+        port = self.base_url.rsplit(":", 1)[1]
+        with open(log, "a") as out:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "reflex",
+                    "run",
+                    "--env",
+                    "prod",
+                    "--single-port",
+                    "--frontend-port",
+                    port,
+                ],
+                cwd=REPO,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        _wait_ready(self.base_url, self.proc, log)
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc = None
+
+    def restart(self) -> None:
+        """A normal stop and start of the server (the same data, port and build)."""
+        self.stop()
+        self.start()
 
     def cli(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
         """Run ``kb-app`` against the server's database."""
@@ -74,12 +108,16 @@ def _wait_ready(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60
 
 
 @pytest.fixture(scope="session")
-def app_server():
+def fresh_server():
+    """The server as it starts on an empty database (no organisation yet)."""
     data_dir = Path(tempfile.mkdtemp(prefix="kb-e2e-"))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    # A real OpenID provider beside the app: "Logga in med Exempelkommun".
+    provider = oidc.start(free_port(), base)
     env = {
         **os.environ,
+        **provider.env(),
         "KB_DATA_DIR": str(data_dir),
         "KB_DATABASE_URL": f"sqlite:///{data_dir}/kb.db",
         "KB_PORT": str(port),
@@ -89,6 +127,7 @@ def app_server():
         # Every browser test reports from 127.0.0.1: lift the per-address limit
         # (tests/services cover the limits themselves).
         "KB_REPORT_LIMIT_PER_CLIENT": "1000",
+        "KB_REPORT_LIMIT_PER_ADDRESS": "1000",
         "REFLEX_USE_SYSTEM_BUN": "1",
         "REFLEX_CHECK_LATEST_VERSION": "false",
         "REFLEX_TELEMETRY_ENABLED": "false",
@@ -96,7 +135,10 @@ def app_server():
     }
     for var in ["KB_SMTP_HOST", "KB_REDIS_URL", "KB_TEST_DATABASE_URL"]:
         env.pop(var, None)
-    for args in (["migrate"], ["seed-demo"]):
+    # The server starts on an empty database, as a real installation does, so that
+    # the first start (test_admin.py) sees the setup page; ``app_server`` then
+    # seeds the demo data that every other browser test uses.
+    for args in (["migrate"],):
         r = subprocess.run(
             [sys.executable, "-m", "kb_app.cli", *args],
             env=env,
@@ -105,35 +147,32 @@ def app_server():
             text=True,
         )
         assert r.returncode == 0, r.stderr
-    log = data_dir / "server.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "reflex",
-                "run",
-                "--env",
-                "prod",
-                "--single-port",
-                "--frontend-port",
-                str(port),
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    server = AppServer(base, env, None, data_dir)
     try:
-        _wait_ready(base, proc, log)
-        yield AppServer(base, env, proc, data_dir)
+        server.oidc = provider
+        server.start()
+        yield server
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(proc.pid, signal.SIGKILL)
+        server.stop()
+        provider.stop()
+
+
+@pytest.fixture(scope="session")
+def app_server(fresh_server):
+    """The server with the demo organisation (seeded once, while it runs)."""
+    r = fresh_server.cli("seed-demo")
+    assert r.returncode == 0, r.stderr
+    return fresh_server
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """The first start runs before anything seeds the demo data (a stable sort
+    after the root conftest has put the browser tests last)."""
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+    items.sort(key=lambda item: ("/e2e/" in str(item.fspath), "first_start" not in item.name))
 
 
 @pytest.fixture(scope="session")
@@ -152,12 +191,21 @@ def context(browser, request):
         viewport={"width": 1280, "height": 900}, locale="sv-SE", timezone_id="Europe/Stockholm"
     )
     ctx.set_default_timeout(15000)
+    # Every browser test is also a test of the Content-Security-Policy: a script,
+    # style, image or connection the policy blocks is logged by chromium as
+    # "Refused to ... because it violates the following Content Security Policy".
+    violations: list[str] = []
+    ctx.on(
+        "console",
+        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
     yield ctx
     if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
         ARTIFACTS.mkdir(exist_ok=True)
         for i, pg in enumerate(ctx.pages):
             pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{i}.png"), full_page=True)
     ctx.close()
+    assert not violations, violations
 
 
 @pytest.fixture

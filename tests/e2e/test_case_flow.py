@@ -77,13 +77,18 @@ def test_full_life_of_a_case(app_server, browser):
     page.get_by_role("button", name="Delegera", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("Utredningen är delegerad")
     expect(_event(page, "Delegerad", "Karin Berg")).to_contain_text("Sara Nilsson")
-    expect(_event(page, "Utredning påbörjad", "Karin Berg")).to_contain_text("Sara Nilsson")
+    # Delegating is not starting: the investigator records "Utredning påbörjad".
+    expect(page.locator(".kb-event").filter(has_text="Utredning påbörjad")).to_have_count(0)
+    expect(page.get_by_text("Väntar på: Utredning påbörjad (Sara Nilsson)")).to_be_visible()
     ctx.close()
 
     # 2. The investigator finds it under "Mina ärenden", records the investigation
     #    (first with a missing field: a Swedish message) and proposes a measure.
     ctx, page = _open(browser, base, "utredare@exempelkommun.se", "/mina-arenden")
     page.get_by_role("link", name=reference).click()
+    page.get_by_role("button", name="Påbörja utredningen").click()
+    expect(page.get_by_role("status")).to_contain_text("Utredningen är påbörjad")
+    expect(_event(page, "Utredning påbörjad", "Sara Nilsson")).to_have_count(1)
     expect(page.get_by_role("heading", name="Registrera utredningen")).to_be_visible()
     page.get_by_role("checkbox", name="Med den utsatta eleven/barnet").click()
     page.get_by_role("checkbox", name="Med personal").click()
@@ -134,7 +139,7 @@ def test_full_life_of_a_case(app_server, browser):
         ("Anmäld till huvudman", "Värna"),
         ("Mottagen av rektor", "Karin Berg"),
         ("Delegerad", "Karin Berg"),
-        ("Utredning påbörjad", "Karin Berg"),
+        ("Utredning påbörjad", "Sara Nilsson"),
         ("Utredning klar", "Sara Nilsson"),
         ("Åtgärder föreslagna", "Sara Nilsson"),
         ("Åtgärder beslutade", "Karin Berg"),
@@ -209,7 +214,8 @@ def test_invite_a_new_investigator_then_withdraw(app_server, browser):
     expect(inv).to_have_url(re.compile(r"/mina-arenden/?$"))
     expect(inv.get_by_role("link", name=re.compile(r"KB-"))).to_have_count(1)
     inv.get_by_role("link", name=reference).click()
-    expect(inv.get_by_role("heading", name="Registrera utredningen")).to_be_visible()
+    # Delegated, not yet started: the investigator starts it (recorded as theirs).
+    expect(inv.get_by_role("button", name="Påbörja utredningen")).to_be_visible()
     inv.goto(link)  # the link works once
     expect(inv.get_by_text("Länken fungerar inte")).to_be_visible()
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import urllib.error
+import urllib.request
 
 import pytest
 from playwright.sync_api import expect
@@ -45,7 +47,7 @@ def test_investigator_cannot_use_overview(app_server, page):
 
 def test_anonymous_is_sent_to_login(app_server, page):
     page.goto(app_server.base_url + "/oversikt")
-    expect(page).to_have_url(re.compile(r"/logga-in/?$"))
+    expect(page).to_have_url(re.compile(r"/logga-in/?(\?nasta=[^&]*)?$"))
 
 
 def test_logout_ends_the_session(app_server, page):
@@ -54,7 +56,7 @@ def test_logout_ends_the_session(app_server, page):
     page.get_by_role("button", name="Logga ut").click()
     expect(page.get_by_text("Du är utloggad.")).to_be_visible()
     page.goto(app_server.base_url + "/oversikt")
-    expect(page).to_have_url(re.compile(r"/logga-in/?$"))
+    expect(page).to_have_url(re.compile(r"/logga-in/?(\?nasta=[^&]*)?$"))
 
 
 def test_unknown_page_is_swedish_404(app_server, page):
@@ -62,14 +64,31 @@ def test_unknown_page_is_swedish_404(app_server, page):
     expect(page.get_by_role("heading", name="Sidan finns inte")).to_be_visible()
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
 def test_pages_and_the_public_form_are_served_with_security_headers(app_server):
     """The production server (single port: pages, assets, routes) cannot be framed
     and leaks no Referer; checked on what the browser really receives."""
-    import urllib.request
 
     for path in ["/logga-in", "/anmalan/ogiltig-lank", "/kb.css"]:
         with urllib.request.urlopen(app_server.base_url + path) as r:
             h = r.headers
         assert h["X-Content-Type-Options"] == "nosniff", path
         assert h["Referrer-Policy"] == "no-referrer", path
-        assert "frame-ancestors 'none'" in h["Content-Security-Policy"], path
+        csp = h["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp, path
+        assert "'sha256-" in csp, path  # the built pages' inline scripts, by hash
+    # A trailing-slash redirect of the static server follows KB_PUBLIC_URL, not Host.
+    req = urllib.request.Request(
+        app_server.base_url + "/logga-in", headers={"Host": "angripare.example"}
+    )
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        opener.open(req)
+    except urllib.error.HTTPError as exc:
+        assert exc.headers["Location"].startswith(app_server.base_url), exc.headers["Location"]
+    else:
+        raise AssertionError("expected a redirect")

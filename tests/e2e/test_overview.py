@@ -104,3 +104,39 @@ def test_investigator_gets_no_data_even_with_a_link(app_server, page):
     page.goto(app_server.base_url + "/oversikt?steg=reported&sortera=enhet")
     expect(page.get_by_text("Du saknar behörighet")).to_be_visible()
     expect(page.get_by_role("link", name=re.compile(r"KB-20\d\d-\d{4}"))).to_have_count(0)
+
+
+def test_filters_apply_as_people_expect(app_server, page):
+    """Selects apply at once, typed text after a short pause (the field keeps its
+    focus and text), Enter or the visible button searches, and "Fler filter" stays
+    open when its last filter is set back to "Alla"."""
+    base = app_server.base_url
+    login(page, base, "huvudman@exempelkommun.se")
+    expect(page).to_have_url(re.compile(r"/oversikt/?$"))
+    search = page.get_by_role("button", name="Sök", exact=True)
+    expect(search).to_be_visible()
+
+    page.get_by_text("Fler filter").click()
+    page.get_by_label("Årskurs").select_option("4")
+    expect(page).to_have_url(re.compile(r"arskurs=4"))
+    page.get_by_label("Årskurs").select_option("alla")  # "Alla årskurser"
+    expect(page).to_have_url(re.compile(r"/oversikt/?$"))
+    klass = page.get_by_label("Klass/avdelning")
+    expect(klass).to_be_visible()  # the panel stayed open
+
+    klass.press_sequentially("4A", delay=50)
+    expect(page).to_have_url(re.compile(r"klass=4A"))  # no blur, no Enter
+    expect(klass).to_be_focused()
+    expect(klass).to_have_value("4A")
+    klass.fill("")
+    expect(page).not_to_have_url(re.compile(r"klass="))
+
+    page.get_by_label("Anmält från").fill("2026-09-01")
+    expect(page).to_have_url(re.compile(r"fran=2026-09-01"))
+
+    page.get_by_label("Sök ärendenummer").fill("42")
+    search.click()
+    expect(page).to_have_url(re.compile(r"sok=42"))
+    page.get_by_label("Sök ärendenummer").fill("43")
+    page.get_by_label("Sök ärendenummer").press("Enter")
+    expect(page).to_have_url(re.compile(r"sok=43"))

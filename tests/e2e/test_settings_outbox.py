@@ -74,7 +74,7 @@ def test_admin_sees_queued_mail_on_utskick(app_server, page):
     assert r.returncode == 0, r.stderr
     login(page, app_server.base_url, "admin@exempelkommun.se")
     expect(page).to_have_url(re.compile(r"/admin/?$"))
-    page.get_by_role("link", name="Utskick").click()
+    page.get_by_role("link", name="Utskick").first.click()
     expect(page.get_by_role("heading", name="Utskick", exact=True)).to_be_visible()
     expect(page.get_by_text("E-post är inte konfigurerad")).to_be_visible()
     rows = page.get_by_role("row").filter(has_text="KB-20")
@@ -85,6 +85,7 @@ def test_admin_sees_queued_mail_on_utskick(app_server, page):
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("/arenden/")
     expect(dialog).to_contain_text("inga uppgifter om ärendet")
+    expect(dialog).to_contain_text("Engångslänkar (anmälan, komplettering, inbjudan) visas som")
     dialog.get_by_role("button", name="Stäng").click()
     expect(page.get_by_role("dialog")).to_have_count(0)
 

@@ -67,3 +67,42 @@ def test_password_lengths(pw, ok):
 def test_actor_roles(demo):
     assert actor_for("huvudman@exempelkommun.se").is_organiser
     assert len(actor_for("rektor@exempelkommun.se").principal_units) == 2
+
+
+def test_session_cache_answers_without_the_database_and_honours_logout(demo, now):
+    from sqlalchemy import update
+
+    from kb_app.db import session_scope
+    from kb_app.models import UserSession
+
+    token = auth.login("rektor@exempelkommun.se", "varna-demo-2026", now=now).token
+    assert auth.resolve_session(token, now=now) is not None
+    # Revoked behind this process's back (another worker's logout): the cached
+    # entry answers for at most SESSION_CACHE_SECONDS, then the database does.
+    with session_scope() as s:
+        s.execute(update(UserSession).values(revoked_at=now))
+    assert auth.resolve_session(token, now=now + timedelta(seconds=1)) is not None
+    ttl = timedelta(seconds=auth.SESSION_CACHE_SECONDS)
+    assert auth.resolve_session(token, now=now + ttl) is None
+    # A logout in this process is seen at once.
+    other = auth.login("rektor@exempelkommun.se", "varna-demo-2026", now=now).token
+    assert auth.resolve_session(other, now=now) is not None
+    auth.logout(other, now=now)
+    assert auth.resolve_session(other, now=now + timedelta(milliseconds=1)) is None
+
+
+def test_session_cache_keeps_the_timeouts_and_the_activity_record(demo, monkeypatch, now):
+    from sqlmodel import select
+
+    from kb_app.db import read_scope
+    from kb_app.models import UserSession
+
+    monkeypatch.setattr(auth, "SESSION_CACHE_SECONDS", 3600.0)
+    token = auth.login("rektor@exempelkommun.se", "varna-demo-2026", now=now).token
+    assert auth.resolve_session(token, now=now) is not None
+    later = now + timedelta(seconds=40)
+    assert auth.resolve_session(token, now=later) is not None  # past TOUCH_EVERY: written
+    with read_scope() as s:
+        assert s.exec(select(UserSession.last_seen_at)).one() == later
+    idle = timedelta(minutes=30)
+    assert auth.resolve_session(token, now=later + idle + timedelta(seconds=1), touch=False) is None

@@ -51,10 +51,11 @@ def test_full_life_with_delegation(demo, now):
     name = delegation.delegate(p, cid, investigator_user_id=inv.user_id, now=now)
     assert name == "Sara Nilsson"
     c = case_row(cid)
-    assert c.step == Step.INVESTIGATION_STARTED
-    assert c.responsible_user_id == inv.user_id  # the investigator records the investigation
+    assert c.step == Step.RECEIVED  # delegating is not starting the investigation
+    assert c.responsible_user_id == inv.user_id  # the investigator starts and records it
 
     t1 = now + timedelta(hours=1)
+    # The investigator's first recorded action starts the investigation, by them.
     steps.record_investigation(inv, cid, **investigation(today), now=t1)
     c = case_row(cid)
     assert c.step == Step.INVESTIGATED and c.conclusion == "confirmed"
@@ -90,7 +91,7 @@ def test_full_life_with_delegation(demo, now):
     assert [e.actor_label for e in evs[2:]] == [
         "Karin Berg",
         "Karin Berg",
-        "Karin Berg",
+        "Sara Nilsson",
         "Sara Nilsson",
         "Sara Nilsson",
         "Karin Berg",
@@ -279,9 +280,21 @@ def test_follow_up_not_stopped_goes_back_to_measures_with_a_new_due_date(demo, n
         now=later,
     )
     c = case_row(cid)
-    assert c.step == Step.INVESTIGATED and c.due_at > later
+    assert c.step == Step.NEW_MEASURES_NEEDED and c.due_at > later
     view = case_view.load_case(p, cid, now=later)
     assert view.form == "decide" and view.next_step == "Åtgärder beslutade"
+    assert view.step == "Nya åtgärder behövs"
+    # The overview names it so too, and filters on it.
+    rows = cases.list_visible(p, now=later)
+    assert any(r["id"] == str(cid) and r["step"] == "Nya åtgärder behövs" for r in rows)
+    # ... and the statistics count it.
+    from kb_app.domain import statistics as st
+    from kb_app.services.statistics import queries as stats
+
+    year = local(now).year if local(now).month >= 8 else local(now).year - 1
+    ov = stats.overview(p, st.Filters(st.school_year(year)))
+    assert ov.new_measures_needed == 1
+    assert "nya åtgärder behövs i 1" in dict((k, e) for k, _, e in st.summary(ov))["Pågående"]
     with pytest.raises(InvalidInput):
         steps.close(p, cid, summary="Nej.", now=later)
 
@@ -313,20 +326,37 @@ def test_supplement_at_any_step(demo, now):
 
 
 def test_organiser_takes_over_a_staff_case(demo, now):
+    from kb_app.domain.process import MSG_TAKE_OVER_REASON
+
     org, p = actor_for(ORGANISER), actor_for(PRINCIPAL)
+    reason = "Rektor har nära koppling till den inblandade."
     ordinary = new_case(now)
     with pytest.raises(InvalidInput):
-        steps.take_over(org, ordinary, now=now)
+        steps.take_over(org, ordinary, reason=reason, now=now)
     cid = new_case(now, staff=True)
     view = case_view.load_case(org, cid, now=now)
     assert view.staff_involved and view.can_take_over and view.form == ""
     with pytest.raises(AccessDenied):
-        steps.take_over(p, cid, now=now)  # only the organiser takes over
-    steps.take_over(org, cid, now=now)
+        steps.take_over(p, cid, reason=reason, now=now)  # only the organiser takes over
+    # A reason is required: a Swedish message beside the field, nothing written.
+    before = len(kinds(cid))
+    for empty in ("", "   "):
+        with pytest.raises(InvalidInput) as exc:
+            steps.take_over(org, cid, reason=empty, now=now)
+        assert exc.value.errors == {"reason": MSG_TAKE_OVER_REASON}
+    assert len(kinds(cid)) == before and case_row(cid).responsible_user_id != org.user_id
+    steps.take_over(org, cid, reason=reason, now=now)
     assert case_row(cid).responsible_user_id == org.user_id
     assert outbox_rows()[-1].to_addr == PRINCIPAL
+    last = case_view.load_case(org, cid, now=now).timeline[-1]
+    assert last["label"] == "Övertagen av huvudman" and reason in last["details"]
     with pytest.raises(InvalidInput):
-        steps.take_over(org, cid, now=now)  # once
+        steps.take_over(org, cid, reason=reason, now=now)  # once
+    # The next steps are the organiser's: the principal still reads the case but
+    # no longer takes its steps.
+    assert case_view.load_case(p, cid, now=now).form == ""
+    with pytest.raises(AccessDenied):
+        steps.receive(p, cid, now=now)
     # The organiser now takes every step of the principal, up to closing.
     drive(cid, Step.CLOSED, now, principal=org)
     assert case_row(cid).step == Step.CLOSED
@@ -346,3 +376,67 @@ def test_case_file_pdf(demo, now):
     assert [r.action for r in access_rows(cid)][-1] == "export_case"
     with pytest.raises(AccessDenied):
         case_view.case_file(actor_for(INVESTIGATOR), cid, now=now)
+
+
+def test_promptness_of_a_delegated_case_counts_from_the_investigators_start(demo, now):
+    """Known dates, known figures: received and delegated on Tuesday 24 Nov; the
+    investigator starts on Friday 27 Nov (3 working days; the limit is 2) and
+    finishes on Monday 30 Nov (1 working day from the start)."""
+    p, inv = actor_for(PRINCIPAL), actor_for(INVESTIGATOR)
+    assert local(now).date().isoformat() == "2026-11-24"  # the suite's fixed Tuesday
+    cid = new_case(now)
+    steps.receive(p, cid, now=now)
+    delegation.delegate(p, cid, investigator_user_id=inv.user_id, now=now)
+    c = case_row(cid)
+    assert c.step == Step.RECEIVED and c.wdays_investigation_started is None
+    view = case_view.load_case(p, cid, now=now)
+    assert view.form == ""  # the principal waits for the investigator
+    assert view.waiting_for == "Utredning påbörjad (Sara Nilsson)"
+    assert case_view.load_case(inv, cid, now=now).form == "begin"
+    with pytest.raises(InvalidInput):  # only the delegate starts it now
+        steps.start_investigation(p, cid, now=now)
+
+    friday = now + timedelta(days=3)
+    steps.start_investigation(inv, cid, now=friday)
+    monday = now + timedelta(days=6)
+    steps.record_investigation(inv, cid, **investigation("2026-11-30"), now=monday)
+
+    started = [e for e in events(cid) if e.kind == EventKind.INVESTIGATION_STARTED]
+    assert [(e.actor_label, e.at) for e in started] == [("Sara Nilsson", friday)]
+    delegated = [e for e in events(cid) if e.kind == EventKind.DELEGATED]
+    assert [(e.actor_label, e.at) for e in delegated] == [("Karin Berg", now)]
+    c = case_row(cid)
+    assert (c.wdays_investigation_started, c.wdays_investigated) == (3, 1)
+    rows = {r["step"]: r for r in case_view.case_file(p, cid, now=monday).promptness}
+    assert rows["Utredning påbörjad"]["taken"] == "3 arbetsdagar"
+    assert rows["Utredning påbörjad"]["status"] == "late"
+    assert rows["Utredning klar"]["taken"] == "1 arbetsdag"
+    assert rows["Utredning klar"]["status"] == "met"
+
+
+def test_the_investigators_first_comment_starts_the_investigation(demo, now):
+    p, inv = actor_for(PRINCIPAL), actor_for(INVESTIGATOR)
+    cid = new_case(now)
+    steps.receive(p, cid, now=now)
+    delegation.delegate(p, cid, investigator_user_id=inv.user_id, now=now)
+    steps.add_note(p, cid, text="Rektor noterar.", now=now)  # the principal's does not
+    assert case_row(cid).step == Step.RECEIVED
+    with pytest.raises(InvalidInput):  # an empty comment records nothing, no start either
+        steps.add_note(inv, cid, text="", now=now)
+    assert case_row(cid).step == Step.RECEIVED
+    later = now + timedelta(hours=3)
+    steps.add_note(inv, cid, text="Jag har bokat samtal.", now=later)
+    assert case_row(cid).step == Step.INVESTIGATION_STARTED
+    tail = [(e.kind, e.actor_label, e.at) for e in events(cid)][-2:]
+    assert tail == [
+        (EventKind.INVESTIGATION_STARTED, "Sara Nilsson", later),
+        (EventKind.COMMENT, "Sara Nilsson", later),
+    ]
+    # Withdrawn before the start: the principal may start it themself.
+    other = new_case(now)
+    steps.receive(p, other, now=now)
+    delegation.delegate(p, other, investigator_user_id=inv.user_id, now=now)
+    delegation.withdraw_delegation(p, other, now=now)
+    assert case_view.load_case(p, other, now=now).form == "start"
+    steps.start_investigation(p, other, now=now)
+    assert case_row(other).step == Step.INVESTIGATION_STARTED

@@ -142,7 +142,9 @@ def test_reply_pack_masks_other_children(fx):
     assert "Elsa Berg" in text
     assert "Omar" not in text and "Ali" not in text.replace("Alias", "")
     assert "Elev A" in text
-    assert "Peter Ström" in text  # staff keep their names
+    # Staff (the involved teacher, the reporter) are masked unless asked for
+    assert "Peter Ström" not in text and "Anna Holm" not in text
+    assert "Personal A" in text and "Personal B" in text
     # "Omar Ali knuffade Elsa …": the other child is masked in the free text too
     assert "Elev A knuffade Elsa" in " ".join(text.split())
     log = _log("export_reply_pack")
@@ -245,3 +247,65 @@ def test_export_prints_every_conclusion_by_its_swedish_label(fx):
     ws = load_workbook(io.BytesIO(data)).active
     values = [c.value for row in ws.iter_rows() for c in row]
     assert label in values and "sexual_harassment" not in values
+
+
+def test_xlsx_has_real_dates_numbers_filters_and_no_formulas(fx):
+    """Opened with openpyxl: date cells are dates in the Swedish format, step times
+    are numbers, the header is frozen with filters, and a text starting with "="
+    is stored as text (never a formula)."""
+    from datetime import date
+
+    from kb_app.db import session_scope
+    from kb_app.models import Case
+
+    with session_scope() as s:
+        case = s.exec(select(Case).where(Case.reference == fx.refs["C1"])).one()
+        case.class_name = '=HYPERLINK("http://angripare.example","4A")'
+        s.add(case)
+    organiser = actor_for("organiser@test.se")
+    data = exports.to_xlsx(exports.case_list(organiser, SY, include_names=False, now=NOW))
+    ws = load_workbook(io.BytesIO(data)).active
+    header = [c.value for c in ws[1]]
+    for wanted in ("Ansvarig", "Frist", "Försenad", "Utredning påbörjad (arbetsdagar)"):
+        assert wanted in header
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == f"A1:{ws.cell(1, len(header)).column_letter}{ws.max_row}"
+    rows = {r[0].value: {h: c for h, c in zip(header, r, strict=True)} for r in ws.iter_rows(2)}
+    c1 = rows[fx.refs["C1"]]
+    occurred = c1["Inträffade"]
+    assert occurred.is_date and occurred.number_format == "yyyy-mm-dd"
+    assert isinstance(occurred.value, datetime) and occurred.value.date() <= date(2026, 7, 31)
+    assert c1["Anmäld"].is_date and c1["Anmäld"].number_format == "yyyy-mm-dd hh:mm"
+    timed = [c for h, c in c1.items() if h.endswith("(arbetsdagar)") and c.value is not None]
+    assert timed and all(c.data_type == "n" and isinstance(c.value, int) for c in timed)
+    klass = c1["Klass"]
+    assert klass.data_type == "s" and klass.value.startswith("=HYPERLINK")
+    # No cell of the sheet is a formula.
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+    # CSV: UTF-8 with BOM, ";", ISO dates, the formula neutralised.
+    rows_csv = _csv_rows(
+        exports.to_csv(exports.case_list(organiser, SY, include_names=False, now=NOW))
+    )
+    by_ref = {r[0]: dict(zip(rows_csv[0], r, strict=True)) for r in rows_csv[1:]}
+    assert by_ref[fx.refs["C1"]]["Klass"].startswith("'=HYPERLINK")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", by_ref[fx.refs["C1"]]["Inträffade"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", by_ref[fx.refs["C1"]]["Anmäld"])
+
+
+def test_yearly_report_charts_use_swedish_numbers_and_a_clear_legend(fx):
+    """The charts print what the tables print ("2,6", never "2.6"), and a legend
+    sits above its bars, never on the value axis."""
+    from reportlab.graphics.shapes import String
+
+    from kb_app.services.base import pdf
+
+    rep = reports.yearly_report(actor_for("organiser@test.se"), SY, now=NOW)
+    text = _pdf_text(reports.report_pdf(rep))
+    assert re.search(r"\d,\d", text) and not re.search(r"\b\d+\.\d+\b", text)
+    d = pdf.bar_chart(["a", "b"], [[2.55, 1.0], [9.0, 0.5]], names=["Median", "90:e"], decimals=1)
+    strings = [x for x in d.contents if isinstance(x, String)]
+    assert [s.text for s in strings] == ["Median", "90:e"]
+    chart = next(x for x in d.contents if not isinstance(x, String) and hasattr(x, "data"))
+    assert all(s.y > chart.y + chart.height for s in strings)  # above the bars and the axis
+    assert chart.barLabelFormat(2.55) == "2,5" or chart.barLabelFormat(2.55) == "2,6"
+    assert chart.valueAxis.labelTextFormat(0.5) == "0,5"

@@ -229,3 +229,65 @@ async def test_taking_over_the_lease_releases_a_dead_senders_claims(engine, monk
         assert [r.claim_token for r in outbox_rows() if r.id == mine[0].id][0]
     finally:
         server.stop()
+
+
+async def test_a_stalled_sender_does_not_resend_what_the_next_holder_took_over(
+    engine, monkeypatch, now
+):
+    """The double send: a live holder that stalls past its lease (renewal failed,
+    slow SMTP) while its claims are released to the next holder used to send the
+    same rows again when it resumed (same Message-ID twice)."""
+    import asyncio
+
+    from kb_app.services.mail import scheduler
+    from kb_app.settings import get_settings
+
+    make_world(now)
+    queue(3, now)
+    server = SmtpServer(free_port()).start()
+    point_smtp_at(monkeypatch, server.port)
+    try:
+        clock = {"a": now}
+        first = scheduler.JobRunner(holder="holder-a", clock=lambda: clock["a"])
+        assert await first.renew()
+        token, rows = mailer._claim(now, None, "holder-a")  # ... and then it stalls
+        later = now + scheduler.LEASE_TTL + timedelta(seconds=1)
+        second = scheduler.JobRunner(holder="holder-b", clock=lambda: later)
+        assert await second.renew()  # takes over, releases holder-a's claims
+        sent = await asyncio.to_thread(
+            mailer.send_due, now=later, sender="holder-b", may_send=second._may_send
+        )
+        assert sent.sent == 3
+        clock["a"] = later
+        resumed = mailer.SendSummary()
+        assert not await asyncio.to_thread(
+            mailer._deliver, get_settings(), token, rows, now, resumed, first._may_send
+        )
+        assert resumed.sent == 0
+        ids = server.message_ids()
+        assert len(ids) == 3 and len(set(ids)) == 3
+    finally:
+        server.stop()
+
+
+async def test_a_sending_holder_keeps_its_lease(engine, now):
+    """While a holder sends, each message renews its lease: nobody takes it over
+    (and releases its claims) in the middle of a long batch."""
+    from kb_app.services.mail import lease, scheduler
+
+    make_world(now)
+    queue(2, now)
+    clock = {"t": now}
+    sender = scheduler.JobRunner(holder="sender", clock=lambda: clock["t"])
+    assert await sender.renew()
+    _, claimed = mailer._claim(now, None, "sender")
+    clock["t"] = now + timedelta(seconds=50)  # the batch is still going
+    assert sender._may_send()
+    other = scheduler.JobRunner(
+        holder="other", clock=lambda: now + scheduler.LEASE_TTL + timedelta(seconds=1)
+    )
+    assert not await other.renew()
+    assert lease.current().holder == "sender"
+    assert all(r.claim_token for r in outbox_rows() if r.id in {c.id for c in claimed})
+    # A holder that lost the lease may not send.
+    assert not lease.extend("other", now + timedelta(seconds=55), scheduler.LEASE_TTL)

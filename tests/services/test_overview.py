@@ -564,3 +564,33 @@ def test_the_sql_late_condition_is_the_domain_rule(known):
     assert set(all_rows(organiser, OverviewFilter(late=True), known.now)) == expected
     rows = overview.fetch_page(organiser, OverviewFilter(per_page=100), now=known.now).rows
     assert {r["reference"] for r in rows if r["late"]} == expected
+
+
+def test_a_view_read_moments_ago_is_reused_only_for_the_same_scope_and_counter(known):
+    """Open overviews of one scope reload the same page when the counter moves:
+    it is read once. Another scope, a moved counter or an older reading is not
+    answered from the cache (a write without a counter bump shows what is reused)."""
+    from sqlalchemy import update
+
+    olle, anna = known.actors["Olle Huvudman"], known.actors["Anna Rektor"]
+    f, now = OverviewFilter(per_page=25), known.now
+    first = overview.load_view(olle, f, with_counts=True, now=now)
+    ref = first.page.rows[0]["reference"]
+    with db.session_scope() as s:  # behind the counter's back
+        s.execute(update(Case).where(Case.reference == ref).values(reference="KB-2026-8888"))
+    again = overview.load_view(olle, f, with_counts=True, now=now + timedelta(seconds=1))
+    assert again.page.rows == first.page.rows and again.counts == first.counts
+    again.page.rows[0]["hl"] = "1"  # a caller's change stays its own
+    assert overview.load_view(olle, f, with_counts=True, now=now).page.rows[0].get("hl") != "1"
+    # Another scope reads for itself and sees only its units.
+    mine = overview.load_view(anna, f, with_counts=True, now=now)
+    assert all(r["reference"] != ref for r in mine.page.rows)
+    # Older than VIEW_CACHE_SECONDS, or the counter moved: read again.
+    late = now + timedelta(seconds=overview.VIEW_CACHE_SECONDS)
+    refs = [r["reference"] for r in overview.load_view(olle, f, now=late).page.rows]
+    assert ref not in refs and "KB-2026-8888" in refs
+    with db.session_scope() as s:
+        s.execute(update(Case).where(Case.reference == "KB-2026-8888").values(reference=ref))
+        changes.bump(s, olle.organisation_id, now)
+    refs = [r["reference"] for r in overview.load_view(olle, f, now=late).page.rows]
+    assert ref in refs

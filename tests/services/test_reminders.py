@@ -286,12 +286,15 @@ def test_limits_are_validated_in_swedish(world, now):
     assert org_settings.current_values(organiser)["limit_received"] == "1"
 
 
-def test_only_organisers_change_limits(world, now):
+def test_only_organisers_and_admins_change_limits(world, now):
+    """The organisation's settings belong to the organiser and the admin (issue 14.6)."""
     from kb_app.errors import AccessDenied
 
-    for who in ("principal", "admin", "investigator"):
+    for who in ("principal", "investigator"):
         with pytest.raises(AccessDenied):
             org_settings.save(actor_for(world.emails[who]), {"limit_received": "3"}, now=now)
+    values = org_settings.current_values(actor_for(world.emails["admin"]))
+    assert org_settings.save(actor_for(world.emails["admin"]), values, now=now).ok
 
 
 def test_daily_digest_replaces_mail_per_reminder(world, smtp_server):

@@ -13,13 +13,13 @@ from tests.support.helpers import actor_for
 async def test_anonymous_overview_redirects_to_login(engine, make_state):
     st = make_state(OverviewState, path="/oversikt")
     events = await st.load()
-    assert redirect_target(events) == "/logga-in"
+    assert redirect_target(events) == "/logga-in?nasta=/oversikt"  # back there after login
     assert st.rows == []
 
 
 async def test_forged_cookie_is_anonymous(demo, make_state):
     st = make_state(OverviewState, token="forged-token", path="/oversikt")
-    assert redirect_target(await st.load()) == "/logga-in"
+    assert redirect_target(await st.load()) == "/logga-in?nasta=/oversikt"
     assert st.rows == []
 
 

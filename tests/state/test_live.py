@@ -4,6 +4,7 @@ and waiters that go away (cancelled at any moment) disturb nobody."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 
 from kb_app.db import session_scope
@@ -88,3 +89,39 @@ async def test_waiters_cancelled_and_timing_out_under_constant_change(
 
     await asyncio.wait_for(clients(), 60)
     assert errors == []
+
+
+async def test_a_superseded_loop_does_not_count_as_running():
+    """A navigation cancels the previous page-load chain and the overview loop it
+    started; the next load must start a new loop at once, not take the one
+    still unwinding for running (the tab was left without live updates)."""
+    started = asyncio.Event()
+
+    async def loop_body():
+        assert live.register_loop("tab-1", "loop-a")
+        started.set()
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            await asyncio.sleep(0)  # still unwinding when the next load runs
+            live.unregister_loop("tab-1", "loop-a")
+
+    task = asyncio.create_task(loop_body())
+    await started.wait()
+    assert live.loop_running("tab-1", "loop-a")
+    assert not live.register_loop("tab-1", "loop-a")  # a second start is refused
+    task.cancel()  # the supersession, before the task has seen it
+    assert not live.loop_running("tab-1", "loop-a")
+
+    async def next_loop():
+        assert live.register_loop("tab-1", "loop-b")
+        await asyncio.sleep(0.05)
+
+    following = asyncio.create_task(next_loop())
+    await asyncio.sleep(0.01)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    assert live.loop_running("tab-1", "loop-b")  # the old one did not remove it
+    await following
+    live.unregister_loop("tab-1", "loop-b")
+    assert "tab-1" not in live.LOOPS

@@ -67,7 +67,7 @@ def drive(
     principal: Actor | None = None,
 ) -> None:
     """Take a reported case to ``target`` through the services, as its principal
-    (delegating to ``delegate_to`` when the investigation starts)."""
+    (delegating to ``delegate_to``, who then starts the investigation)."""
     p = principal or actor_for(PRINCIPAL)
     today = local(now).date().isoformat()
     order = [
@@ -84,6 +84,7 @@ def drive(
         elif step == Step.INVESTIGATION_STARTED:
             if delegate_to is not None:
                 delegation.delegate(p, case_id, investigator_user_id=delegate_to.user_id, now=now)
+                steps.start_investigation(delegate_to, case_id, now=now)  # the delegate starts
             else:
                 steps.start_investigation(p, case_id, now=now)
         elif step == Step.INVESTIGATED:

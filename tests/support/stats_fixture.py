@@ -134,7 +134,8 @@ def build() -> Fixture:
         org = Organisation(name="Testkommun")
         s.add(org)
         s.flush()
-        s.add(OrgSetting(organisation_id=org.id))
+        # Password logins only: the second factor has tests of its own.
+        s.add(OrgSetting(organisation_id=org.id, second_factor_roles=""))
         ek = Unit(organisation_id=org.id, name="Ekskolan", kind="grundskola", pupil_count=200)
         gran = Unit(organisation_id=org.id, name="Granskolan", kind="grundskola", pupil_count=50)
         tall = Unit(organisation_id=org.id, name="Tallskolan", kind="grundskola")

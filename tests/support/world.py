@@ -56,7 +56,8 @@ def make_world(now: datetime, name: str = "Testkommun", *, prefix: str = "") -> 
         org = Organisation(name=name, created_at=now)
         s.add(org)
         s.flush()
-        s.add(OrgSetting(organisation_id=org.id))
+        # Password logins only: the second factor has tests of its own.
+        s.add(OrgSetting(organisation_id=org.id, second_factor_roles=""))
         unit = Unit(organisation_id=org.id, name="Lindskolan", kind=UnitKind.COMPULSORY)
         s.add(unit)
         s.flush()

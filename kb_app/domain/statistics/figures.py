@@ -364,6 +364,8 @@ class Overview:
     hotspots: Hotspots
     step_times: list[StepTime]
     extra: dict = field(default_factory=dict)
+    # Open cases whose follow-up found the acts not stopped (new measures due).
+    new_measures_needed: int = 0
 
     @property
     def staff_share(self) -> float | None:

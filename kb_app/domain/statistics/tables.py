@@ -167,7 +167,16 @@ def summary(ov: Overview) -> list[tuple[str, str, str]]:
     open_cases = ov.total - ov.closed
     return [
         ("Anmälda ärenden", str(ov.total), ov.period.label),
-        ("Pågående", str(open_cases), f"{ov.closed} avslutade"),
+        (
+            "Pågående",
+            str(open_cases),
+            f"{ov.closed} avslutade"
+            + (
+                f"; nya åtgärder behövs i {ov.new_measures_needed}"
+                if ov.new_measures_needed
+                else ""
+            ),
+        ),
         ("Steg inom frist", pct(share(within, timed)), f"{within} av {timed} steg"),
         ("Personal inblandad", pct(ov.staff_share), f"{ov.staff_involved} ärenden"),
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars import FunctionVar
 
 from kb_app import routes
 from kb_app.pages.case.parts import GRAY, button, column, pdf_button
@@ -40,7 +41,8 @@ def case_file_content() -> rx.Component:
             button(
                 "Skriv ut",
                 "printer",
-                on_click=rx.call_script("window.print()"),
+                # a compiled function, not a string the browser must eval (see headers.py)
+                on_click=rx.call_function(rx.Var("() => window.print()").to(FunctionVar)),
                 size=None,
                 width=None,
             ),

@@ -41,10 +41,10 @@ def delegate_forms(intro: str) -> rx.Component:
     invite = case_form(
         "d-invite-",
         S.delegate_invite,
-        field("Namn", rx.input(id="name", name="name", max_length=200, width="100%"), "name"),
+        field("Namn", rx.input(id="name", name="name", width="100%"), "name"),
         field(
             "E-postadress",
-            rx.input(id="email", name="email", type="email", max_length=254, width="100%"),
+            rx.input(id="email", name="email", type="email", width="100%"),
             "email",
             hint="Personen får ett e-postmeddelande med en länk för att välja lösenord.",
         ),

@@ -6,7 +6,19 @@ import reflex as rx
 
 from kb_app import routes
 from kb_app.components.case_table import late_badge
-from kb_app.pages.case.parts import GRAY, button, card, kv, link_button, pdf_button
+from kb_app.components.forms import textarea
+from kb_app.pages.case.parts import (
+    GRAY,
+    button,
+    card,
+    case_form,
+    document_button,
+    field,
+    form_error,
+    kv,
+    link_button,
+    pdf_button,
+)
 from kb_app.state.case import CaseState as S
 
 
@@ -51,6 +63,13 @@ def _exports() -> rx.Component:
         rx.hstack(
             link_button("Ärendeakt", "printer", file_href, variant="soft"),
             pdf_button("PDF", variant="soft"),
+            document_button(
+                "Svarspaket",
+                "file-lock-2",
+                routes.reply_pack_preview(S.open_case_id),
+                variant="soft",
+                id="reply-pack-button",
+            ),
             spacing="2",
             class_name="kb-noprint",
         ),
@@ -104,21 +123,77 @@ def staff_banner() -> rx.Component:
                         weight="medium",
                     ),
                 ),
-                rx.cond(
-                    S.flags["can_take_over"],
-                    button(
-                        "Ta över ärendet",
-                        "hand",
-                        on_click=S.take_over,
-                        color_scheme="amber",
-                        variant="solid",
-                    ),
-                ),
+                rx.cond(S.flags["can_take_over"], _take_over_form()),
                 spacing="2",
                 align="start",
             ),
             **_BANNER,
         ),
+    )
+
+
+def _take_over_form() -> rx.Component:
+    """ "Ta över ärendet" with its reason (required; recorded in the timeline)."""
+    return case_form(
+        "to-",
+        S.submit_take_over,
+        form_error(),
+        field(
+            "Skäl till att huvudmannen tar över",
+            textarea("reason", rows=2),
+            "reason",
+            hint="Skälet skrivs in i ärendets tidslinje. Nästa steg blir huvudmannens.",
+        ),
+        button("Ta över ärendet", "hand", type="submit", color_scheme="amber", variant="solid"),
+        spacing="2",
+        align="start",
+    )
+
+
+def conflict_banner() -> rx.Component:
+    """Jäv: who is kept away from the case, and the organiser's confirm / reject."""
+    return rx.cond(
+        S.head["conflict"] != "",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("shield-alert")),
+            rx.vstack(
+                rx.text(S.head["conflict"], weight="bold", id="kb-conflict"),
+                rx.foreach(S.conflicts, _conflict_row),
+                spacing="2",
+                align="start",
+            ),
+            color_scheme="red",
+            variant="surface",
+            width="100%",
+            role="alert",
+        ),
+    )
+
+
+def _conflict_row(c) -> rx.Component:
+    return rx.hstack(
+        rx.text(c["name"] + ": " + c["status_label"], size="2"),
+        rx.cond(
+            c["open"] != "",
+            rx.hstack(
+                button(
+                    "Bekräfta jävet",
+                    "check",
+                    on_click=S.resolve_conflict(c["id"], "confirmed"),
+                    color_scheme="red",
+                ),
+                button(
+                    "Avvisa (inte samma person)",
+                    "x",
+                    on_click=S.resolve_conflict(c["id"], "rejected"),
+                    color_scheme="gray",
+                ),
+                spacing="2",
+            ),
+        ),
+        spacing="3",
+        align="center",
+        wrap="wrap",
     )
 
 

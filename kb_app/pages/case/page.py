@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from kb_app.pages.case.delegation import delegation_section
-from kb_app.pages.case.header import facts_bar, header, notice, staff_banner
+from kb_app.pages.case.header import conflict_banner, facts_bar, header, notice, staff_banner
 from kb_app.pages.case.parts import column
 from kb_app.pages.case.sections import (
     closed_summary,
@@ -30,6 +30,7 @@ def case_content() -> rx.Component:
     return column(
         header(),
         notice(),
+        conflict_banner(),
         staff_banner(),
         facts_bar(),
         closed_summary(),

@@ -121,6 +121,17 @@ def link_button(label: str, icon: str, href, **props) -> rx.Component:
     )
 
 
+def document_button(label: str, icon: str, href, **props) -> rx.Component:
+    """A button to a page served by an HTTP route (not a page of the app): the
+    browser loads it, not the client router."""
+    return rx.button(
+        rx.el.a(rx.icon(icon, size=16), label, href=href, reload_document=True),
+        as_child=True,
+        size="2",
+        **props,
+    )
+
+
 def pdf_button(label: str, **props) -> rx.Component:
     """The PDF download: a document request to the HTTP route, not client routing."""
     return rx.button(

@@ -64,6 +64,23 @@ def start_form() -> rx.Component:
     )
 
 
+def begin_form() -> rx.Component:
+    """The delegated investigator starts the investigation delegated to them."""
+    return _intro(
+        "Utredningen av ärendet har delegerats till dig. När du påbörjar utredningen "
+        "sparas tidpunkten och ditt namn i tidslinjen; det är från den tidpunkten "
+        "skyndsamheten räknas för utredningen.",
+        button(
+            "Påbörja utredningen",
+            "search",
+            on_click=S.start_self,
+            size="3",
+            width=["100%", "fit-content"],
+        ),
+        align="start",
+    )
+
+
 def investigation_form() -> rx.Component:
     """Talks held, guardians contacted, findings, conclusion."""
     return case_form(
@@ -91,7 +108,6 @@ def investigation_form() -> rx.Component:
                 rx.input(
                     id="guardians_not_contacted_reason",
                     name="guardians_not_contacted_reason",
-                    max_length=1000,
                     width="100%",
                 ),
                 "guardians_not_contacted_reason",
@@ -139,7 +155,6 @@ def measure_row(row) -> rx.Component:
                         id=mid("responsible"),
                         name=mid("responsible"),
                         default_value=row["responsible"],
-                        max_length=200,
                         width="100%",
                     ),
                     mid("responsible"),
@@ -287,12 +302,32 @@ def reopen_form() -> rx.Component:
     return _text_form("r-", S.submit_reopen, intro, label, "reason", action, spacing="3")
 
 
+def stale_notice() -> rx.Component:
+    """Said in the form's card when its step was recorded elsewhere meanwhile."""
+    return rx.cond(
+        S.stale_form != "",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("info")),
+            rx.vstack(
+                rx.callout.text(S.stale_form),
+                button("Visa nästa steg", "arrow-right", on_click=S.show_next_step),
+                spacing="2",
+                align="start",
+            ),
+            color_scheme="amber",
+            role="status",
+            id="kb-stale-form",
+        ),
+    )
+
+
 def next_step_card() -> rx.Component:
     """The form of the step that is the user's to take, under its title."""
     title = rx.match(
         S.form,
         ("receive", "Ta emot anmälan"),
         ("start", "Påbörja utredningen"),
+        ("begin", "Påbörja utredningen"),
         ("investigate", "Registrera utredningen"),
         ("propose", "Föreslå åtgärder"),
         ("decide", "Besluta om åtgärder"),
@@ -305,6 +340,7 @@ def next_step_card() -> rx.Component:
         S.form,
         ("receive", receive_form()),
         ("start", start_form()),
+        ("begin", begin_form()),
         ("investigate", investigation_form()),
         ("propose", measures_form(False)),
         ("decide", measures_form(True)),
@@ -325,7 +361,7 @@ def next_step_card() -> rx.Component:
         S.flags["closed"] & (S.form == ""),
         rx.fragment(),
         card(
-            column(rx.heading(title, size="5", as_="h2"), body),
+            column(rx.heading(title, size="5", as_="h2"), stale_notice(), body),
             size="3",
             class_name="kb-noprint kb-next",
         ),

@@ -23,7 +23,10 @@ def err(key: str):
 
 
 def _control(make, fid, has_error, value, on_change, *, attrs: dict | None = None, **props):
-    """A control that turns red and points at its error when it has one."""
+    """A control that turns red and points at its error when it has one. A limit
+    (``max_length``) is never set on the element: the browser would cut a paste
+    silently; the state keeps the text and shows the limit as the field's error."""
+    props.pop("max_length", None)
     return make(
         id=fid,
         value=value,

@@ -60,8 +60,10 @@ def receipt() -> rx.Component:
                     rx.text("Spara din länk för komplettering", weight="bold"),
                     rx.text(
                         "Med länken kan du lägga till uppgifter senare, till exempel om "
-                        "något nytt händer. Den visas bara nu och ger inte tillgång till "
-                        "anmälan. Dela den inte med någon.",
+                        "något nytt händer. Den visas bara nu på sidan, och vi har skickat "
+                        "den och ärendenumret till din e-postadress (inga uppgifter om "
+                        "händelsen). Länken ger inte tillgång till anmälan. Dela den inte "
+                        "med någon.",
                     ),
                 ),
                 color_scheme="amber",

@@ -18,8 +18,10 @@ from kb_app.db import read_scope, session_scope
 from kb_app.domain import deadlines
 from kb_app.domain.access import Action, Actor, can
 from kb_app.domain.process import STEP_LABELS, EventKind, Step, next_step
+from kb_app.domain.vocab import Role
 from kb_app.errors import AccessDenied
 from kb_app.models import Case, CaseEvent, OrgSetting, User
+from kb_app.services.admin import admin_log, auth
 from kb_app.services.base import changes
 from kb_app.services.base.limits import FIELD_BY_STEP, limits_for
 
@@ -167,6 +169,14 @@ def save(actor: Actor, values: dict[str, str], *, now: datetime) -> SaveResult:
         s.add(row)
         s.flush()
         recomputed = recompute_due_dates(s, actor.organisation_id)
+        admin_log.record(
+            s,
+            actor,
+            admin_log.Kind.SETTINGS_CHANGED,
+            "Tidsgränser",
+            ", ".join(f"{name}={number}" for name, number in parsed.items()),
+            now=now,
+        )
         changes.bump(s, actor.organisation_id, now)
     log.info(
         "user %s changed the limits of organisation %s (%s due dates recomputed)",
@@ -175,6 +185,101 @@ def save(actor: Actor, values: dict[str, str], *, now: datetime) -> SaveResult:
         recomputed,
     )
     return SaveResult(True, {}, recomputed)
+
+
+# Retention and sender name ------------------------------------------------------
+
+RETENTION_MIN, RETENTION_MAX = 1, 20
+MSG_RETENTION = f"Ange ett heltal mellan {RETENTION_MIN} och {RETENTION_MAX} år."
+MSG_SENDER = 'Avsändarnamnet får inte innehålla radbrytningar, < > eller ", och högst 100 tecken.'
+
+
+def general_values(actor: Actor) -> dict[str, str]:
+    """Retention (years) and the sender name."""
+    if not can(actor, Action.SETTINGS):
+        raise AccessDenied()
+    with read_scope() as s:
+        row = s.get(OrgSetting, actor.organisation_id) or OrgSetting(
+            organisation_id=actor.organisation_id
+        )
+        return {
+            "retention_years": str(row.retention_years),
+            "sender_name": row.sender_name,
+        }
+
+
+def save_general(actor: Actor, values: dict, *, now: datetime) -> SaveResult:
+    if not can(actor, Action.SETTINGS):
+        raise AccessDenied()
+    errors: dict[str, str] = {}
+    raw = str(values.get("retention_years", "")).strip()
+    retention = int(raw) if raw.isdigit() else None
+    if retention is None or not RETENTION_MIN <= retention <= RETENTION_MAX:
+        errors["retention_years"] = MSG_RETENTION
+    sender = " ".join(str(values.get("sender_name", "")).split())
+    if len(sender) > 100 or any(c in sender for c in '<>"\\'):
+        errors["sender_name"] = MSG_SENDER
+    if errors:
+        return SaveResult(False, errors)
+    with session_scope() as s:
+        row = s.get(OrgSetting, actor.organisation_id) or OrgSetting(
+            organisation_id=actor.organisation_id
+        )
+        row.retention_years = retention
+        row.sender_name = sender
+        s.add(row)
+        admin_log.record(
+            s,
+            actor,
+            admin_log.Kind.SETTINGS_CHANGED,
+            "Gallring, avsändare",
+            f"gallring {retention} år; avsändare: {sender or '(standard)'}",
+            now=now,
+        )
+    return SaveResult(True)
+
+
+# Which roles must log in with a second factor ---------------------------------
+
+SECOND_FACTOR_CHOICES = [Role.ORGANISER, Role.PRINCIPAL, Role.ADMIN, Role.INVESTIGATOR]
+
+
+def second_factor_roles(actor: Actor) -> list[str]:
+    if not can(actor, Action.SETTINGS):
+        raise AccessDenied()
+    with read_scope() as s:
+        required = auth.second_factor_roles(s, actor.organisation_id)
+    return [str(r) for r in SECOND_FACTOR_CHOICES if r in required]
+
+
+def save_second_factor_roles(actor: Actor, roles: list[str], *, now: datetime) -> list[str]:
+    """Store the roles that must use a second factor (unknown roles are ignored).
+    Takes effect at each user's next login."""
+    if not can(actor, Action.SETTINGS):
+        raise AccessDenied()
+    chosen = [str(r) for r in SECOND_FACTOR_CHOICES if str(r) in set(roles)]
+    with session_scope() as s:
+        row = s.get(OrgSetting, actor.organisation_id)
+        if row is None:
+            row = OrgSetting(organisation_id=actor.organisation_id)
+        row.second_factor_roles = ",".join(chosen)
+        s.add(row)
+        admin_log.record(
+            s,
+            actor,
+            admin_log.Kind.SETTINGS_CHANGED,
+            "Tvåstegsverifiering",
+            f"krävs för: {row.second_factor_roles or 'ingen roll'}",
+            now=now,
+        )
+    log.info(
+        "user %s set the second-factor roles of organisation %s to %s at %s",
+        actor.user_id,
+        actor.organisation_id,
+        ",".join(chosen) or "(none)",
+        now.isoformat(timespec="seconds"),
+    )
+    return chosen
 
 
 # The signed-in user's own notification choice -----------------------------------

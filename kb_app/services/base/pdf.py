@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +26,8 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+
+from kb_app.domain.statistics import num
 
 TEAL = colors.HexColor("#0d7c72")
 TEAL_LIGHT = colors.HexColor("#9fd8cf")
@@ -139,17 +142,28 @@ def bar_chart(
     *,
     names: list[str] | None = None,
     width: float = 170 * mm,
-    value_format: str = "%.0f",
+    decimals: int = 0,
 ) -> Drawing:
-    """Horizontal bars, one row per label (first label on top), one colour per series."""
+    """Horizontal bars, one row per label (first label on top), one colour per series.
+
+    Numbers in Swedish format (decimal comma, as in the tables beside the charts);
+    the legend of several series sits above the bars, clear of the value axis."""
+    from reportlab.graphics.shapes import Rect
+
     register_fonts()
+
+    def sv(value: float) -> str:
+        return num(value, decimals)
+
+    legend = bool(names) and len(series) > 1
+    legend_h = 14 if legend else 0
     n = max(1, len(labels))
     bar_h = 11 if len(series) == 1 else 8
-    height = n * (bar_h * len(series) + 6) + 24
+    height = n * (bar_h * len(series) + 6) + 24 + legend_h
     d = Drawing(width, height)
     c = HorizontalBarChart()
     c.x, c.y = 62 * mm, 14
-    c.width, c.height = width - 62 * mm - 30, height - 22
+    c.width, c.height = width - 62 * mm - 30, height - 22 - legend_h
     c.data = [list(reversed(s)) for s in series] or [[0]]
     c.categoryAxis.categoryNames = list(reversed(labels)) or [""]
     c.categoryAxis.labels.fontName = FONT
@@ -162,6 +176,9 @@ def bar_chart(
     c.valueAxis.valueMin = 0
     top = max([max(s) if s else 0 for s in series] + [1])
     c.valueAxis.valueMax = top * 1.15
+    if decimals == 0:  # counts: whole-number ticks only
+        c.valueAxis.valueStep = max(1, math.ceil(top * 1.15 / 6))
+    c.valueAxis.labelTextFormat = lambda v: num(v, max(decimals, 1))
     c.valueAxis.strokeColor = GRID
     c.valueAxis.visibleGrid = True
     c.valueAxis.gridStrokeColor = GRID
@@ -172,28 +189,28 @@ def bar_chart(
     for i in range(len(series)):
         c.bars[i].fillColor = palette[i % len(palette)]
         c.bars[i].strokeColor = None
-    c.barLabelFormat = value_format
+    c.barLabelFormat = sv
     c.barLabels.fontName = FONT
     c.barLabels.fontSize = 6.5
     c.barLabels.boxAnchor = "w"
     c.barLabels.dx = 3
     d.add(c)
-    if names and len(series) > 1:
-        x = 62 * mm
-        for i, name in enumerate(names):
-            d.add(String(x + 10, 2, name, fontName=FONT, fontSize=7, fillColor=TEXT))
-            from reportlab.graphics.shapes import Rect
-
-            d.add(Rect(x, 1, 7, 7, fillColor=palette[i % len(palette)], strokeColor=None))
+    if legend:
+        x, y = 62 * mm, height - 9
+        for i, name in enumerate(names or []):
+            d.add(Rect(x, y, 7, 7, fillColor=palette[i % len(palette)], strokeColor=None))
+            d.add(String(x + 10, y + 1, name, fontName=FONT, fontSize=7, fillColor=TEXT))
             x += 14 + pdfmetrics.stringWidth(name, FONT, 7) + 12
     return d
 
 
-def section(title: str, *flowables) -> list:
+def section(title: str, *flowables, keep: int = 1) -> list:
+    """A titled section; the title is kept on one page with the first ``keep``
+    flowables (a note and its chart, say)."""
     st = styles()
     head = Paragraph(esc(title), st["h2"])
     if flowables:
-        return [KeepTogether([head, flowables[0]]), *flowables[1:], Spacer(1, 4)]
+        return [KeepTogether([head, *flowables[:keep]]), *flowables[keep:], Spacer(1, 4)]
     return [head]
 
 

@@ -8,10 +8,29 @@ from datetime import UTC, datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from kb_app.domain.hashing import GENESIS, canonical_payload, event_hash
+from kb_app.domain.hashing import (
+    CASE_SEAL_FIELDS,
+    GENESIS,
+    PARTY_SEAL_FIELDS,
+    canonical_payload,
+    case_seal,
+    event_hash,
+    row_fields,
+)
 from kb_app.domain.process import Step
 from kb_app.domain.statistics import STEP_DAY_COLUMNS, working_days
-from kb_app.models import Case, CaseEvent
+from kb_app.models import Case, CaseEvent, Party
+from kb_app.settings import audit_key
+
+
+def seal_of(session: Session, case: Case) -> str:
+    """The seal of the case row and its parties as they are in this transaction."""
+    parties = session.exec(select(Party).where(Party.case_id == case.id)).all()
+    return case_seal(
+        audit_key(),
+        row_fields(case, CASE_SEAL_FIELDS),
+        [row_fields(p, PARTY_SEAL_FIELDS) for p in parties],
+    )
 
 
 def append_event(
@@ -24,7 +43,9 @@ def append_event(
     actor_label: str = "",
     payload: dict | None = None,
 ) -> CaseEvent:
-    """Append one event after the case's last one, chaining its hash.
+    """Append one event after the case's last one, chaining its keyed hash and
+    sealing the case row and its parties as they are now (so a change to them is
+    made before the event that records it).
 
     The caller holds the write transaction that also changes the case, so the
     sequence number cannot race (UNIQUE(case_id, seq) guards it anyway).
@@ -47,8 +68,9 @@ def append_event(
         at=at,
         payload=body,
         prev_hash=prev,
+        seal=seal_of(session, case),
     )
-    ev = CaseEvent(**fields, hash=event_hash(**fields))
+    ev = CaseEvent(**fields, hash=event_hash(audit_key(), **fields))
     session.add(ev)
     session.flush()
     record_step_days(session, case, str(kind), at)

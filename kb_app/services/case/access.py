@@ -25,6 +25,7 @@ from kb_app.domain.process import EventKind, ProcessState, Step
 from kb_app.errors import AccessDenied
 from kb_app.models import AccessLog, Case, CaseEvent, Delegation
 from kb_app.services.base import access_log
+from kb_app.services.base.conflicts import excluded_user_ids
 
 T = TypeVar("T")
 
@@ -61,6 +62,7 @@ def case_facts(s: Session, case: Case, delegations: Sequence[Delegation]) -> Cas
         staff_involved=case.staff_involved,
         responsible_user_id=case.responsible_user_id,
         taken_over_by=_taken_over_by(s, case.id),
+        excluded=excluded_user_ids(s, case.id),
     )
 
 

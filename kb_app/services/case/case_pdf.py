@@ -193,6 +193,19 @@ def render(view: CaseView) -> bytes:
             ),
         ]
     story += [
+        _p("Bilagor", st["h2"]),
+        _grid(
+            ["Fil", "Typ", "Storlek", "Hör till", "Bifogad"],
+            [
+                [a["filename"], a["type"], a["size"], a["context"], f"{a['when']} {a['who']}"]
+                for a in view.attachments
+            ]
+            or [["Inga bilagor", "", "", "", ""]],
+            [62 * mm, 28 * mm, 18 * mm, 24 * mm, 38 * mm],
+            st,
+        ),
+    ]
+    story += [
         _p("Skyndsamhet", st["h2"]),
         _grid(
             ["Steg", "Frist", "Senast", "Utfört", "Tid", "Bedömning"],

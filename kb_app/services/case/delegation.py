@@ -12,7 +12,7 @@ from kb_app.domain.process import EventKind, Transition, check_invite
 from kb_app.domain.vocab import Role
 from kb_app.errors import InvalidInput
 from kb_app.models import Case, Delegation, RoleAssignment, User
-from kb_app.services.base import outbox
+from kb_app.services.base import conflicts, outbox
 from kb_app.services.case import invites
 from kb_app.services.case.access import _run
 from kb_app.services.case.steps import PRIVACY_NOTE, _event, _mail_case, _require, _settle
@@ -22,11 +22,14 @@ MSG_PICK = "Välj en person i listan."
 
 def _candidate_rows(s: Session, actor: Actor, case: Case) -> list[User]:
     """Active users of the organisation who can investigate: investigators,
-    principals and organisers (administrators alone see no case content)."""
+    principals and organisers (administrators alone see no case content); never a
+    user the case names as involved (jäv)."""
     roles = [Role.INVESTIGATOR, Role.PRINCIPAL, Role.ORGANISER]
     ids = select(RoleAssignment.user_id).where(RoleAssignment.role.in_(roles))
-    return list(
-        s.exec(
+    excluded = conflicts.excluded_user_ids(s, case.id)
+    return [
+        u
+        for u in s.exec(
             select(User)
             .where(
                 User.organisation_id == case.organisation_id,
@@ -36,7 +39,8 @@ def _candidate_rows(s: Session, actor: Actor, case: Case) -> list[User]:
             )
             .order_by(User.name)
         )
-    )
+        if u.id not in excluded
+    ]
 
 
 def delegate(
@@ -50,7 +54,8 @@ def delegate(
 ) -> str:
     """Delegate the investigation to a user of the organisation, or invite a new
     person by e-mail (account + investigator role + one-time set-password link).
-    At "received" this also starts the investigation. Returns the investigator's name."""
+    Delegating does not start the investigation: the investigator does (their first
+    recorded action, ``steps._delegate_start``). Returns the investigator's name."""
 
     def work(s: Session, case: Case, facts: CaseFacts, _d) -> str:
         state = _require(case, facts, Transition.DELEGATE)
@@ -95,15 +100,6 @@ def delegate(
         }
         _event(s, case, actor, EventKind.DELEGATED, payload, now)
         new = process.apply(state, Transition.DELEGATE)
-        if new.step != state.step:  # delegating at "received" starts the investigation
-            _event(
-                s,
-                case,
-                actor,
-                EventKind.INVESTIGATION_STARTED,
-                {"investigator": user.name, "investigator_user_id": user.id, "delegated": True},
-                now,
-            )
         _settle(s, case, actor, new.step, now, notify=False)
         link = outbox.case_link(case.id)
         if invited_token is not None:

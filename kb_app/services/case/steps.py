@@ -41,7 +41,7 @@ from kb_app.domain.process import (
 from kb_app.domain.vocab import Role
 from kb_app.errors import InvalidInput
 from kb_app.models import Case, CaseEvent, Delegation, Measure, RoleAssignment, User
-from kb_app.services.base import changes, limits, outbox
+from kb_app.services.base import changes, conflicts, limits, outbox
 from kb_app.services.base.timeline import append_event
 from kb_app.services.case.access import (
     _active_delegations,
@@ -61,8 +61,8 @@ PRIVACY_NOTE = (
 # ---------------------------------------------------------------------------
 
 
-def _unit_principal(s: Session, unit_id: int) -> int | None:
-    return s.exec(
+def _unit_principal(s: Session, unit_id: int, excluded: frozenset[int] = frozenset()) -> int | None:
+    stmt = (
         select(RoleAssignment.user_id)
         .join(User, User.id == RoleAssignment.user_id)
         .where(
@@ -71,14 +71,23 @@ def _unit_principal(s: Session, unit_id: int) -> int | None:
             User.active.is_(True),
         )
         .order_by(RoleAssignment.user_id)
-    ).first()
+    )
+    if excluded:
+        stmt = stmt.where(RoleAssignment.user_id.not_in(sorted(excluded)))
+    return s.exec(stmt).first()
 
 
 def _responsible(s: Session, case: Case, delegations: Sequence[Delegation]) -> int | None:
     """Who does the next step: the delegated investigator for the investigation and
-    the follow-up, else the principal in charge (an organiser who took over, or the
-    unit's principal)."""
-    in_charge = _taken_over_by(s, case.id) or _unit_principal(s, case.unit_id)
+    the follow-up, else the principal in charge (an organiser who took over; an
+    organiser when a user of the unit is named as involved (jäv); or the unit's
+    principal)."""
+    excluded = conflicts.excluded_user_ids(s, case.id)
+    in_charge = _taken_over_by(s, case.id) or (
+        conflicts.organiser_for(s, case.organisation_id, prefer=case.responsible_user_id)
+        if excluded
+        else _unit_principal(s, case.unit_id)
+    )
     nxt = due_step(Step(case.step))
     if delegations and done_by_investigator(nxt):
         return delegations[-1].investigator_user_id
@@ -87,8 +96,8 @@ def _responsible(s: Session, case: Case, delegations: Sequence[Delegation]) -> i
 
 def _mail_case(s: Session, case: Case, to_user_id: int, subject: str, lead: str, now) -> None:
     user = s.get(User, to_user_id)
-    if user is None or not user.active:
-        return
+    if user is None or not user.active or to_user_id in conflicts.excluded_user_ids(s, case.id):
+        return  # never a mail about a case to a user it names as involved (jäv)
     body = f"Hej!\n\n{lead}\n\nÖppna ärendet: {outbox.case_link(case.id)}\n\n{PRIVACY_NOTE}\n"
     outbox.queue_mail(s, to=user.email, subject=subject, body=body, now=now, case_id=case.id)
 
@@ -164,6 +173,18 @@ def _context(s: Session, case: Case, now: datetime) -> Context:
     )
 
 
+def _delegate_start(s: Session, case: Case, actor: Actor, facts: CaseFacts, now) -> None:
+    """The delegated investigator's first recorded action on a case that waits for
+    its investigation to start records "Utredning påbörjad" first, by them, now."""
+    state = _process_state(case, facts)
+    if not process.delegate_starts(state, actor.user_id in facts.delegated_to):
+        return
+    payload = {"investigator": actor.name, "investigator_user_id": actor.user_id, "delegated": True}
+    _event(s, case, actor, EventKind.INVESTIGATION_STARTED, payload, now)
+    new = process.apply(state, Transition.START_INVESTIGATION)
+    _settle(s, case, actor, new.step, now, notify=False)
+
+
 def _require(case: Case, facts: CaseFacts, transition: Transition) -> ProcessState:
     state = _process_state(case, facts)
     if not is_allowed(state, transition):
@@ -185,8 +206,15 @@ def _step(
     rule = RULES[transition]
 
     def work(s: Session, case: Case, facts: CaseFacts, _d) -> None:
-        state = _require(case, facts, transition)
+        starting = process.delegate_starts(
+            _process_state(case, facts), actor.user_id in facts.delegated_to
+        )
+        if not starting:
+            _require(case, facts, transition)
         data = check(transition, raw, _context(s, case, now)).raise_if_invalid()
+        if starting:
+            _delegate_start(s, case, actor, facts, now)
+        state = _require(case, facts, transition)
         new = process.apply(state, transition, data)
         ev = _event(s, case, actor, rule.event, data, now)
         if extra is not None:
@@ -207,14 +235,18 @@ def receive(actor: Actor | None, case_id: int, *, now: datetime) -> None:
 
 
 def start_investigation(actor: Actor | None, case_id: int, *, now: datetime) -> None:
-    """The principal investigates the case themself."""
+    """ "Utredning påbörjad": the principal investigates the case themself, or the
+    delegated investigator starts the investigation delegated to them."""
 
     def work(s, case, facts, _d):
         state = _require(case, facts, Transition.START_INVESTIGATION)
+        by_delegate = actor.user_id in facts.delegated_to
+        if not process.may_start_self(state, by_delegate):
+            raise InvalidInput({FORM: process.MSG_DELEGATED})
         payload = {
             "investigator": actor.name,
             "investigator_user_id": actor.user_id,
-            "delegated": False,
+            "delegated": by_delegate,
         }
         _event(s, case, actor, EventKind.INVESTIGATION_STARTED, payload, now)
         new = process.apply(state, Transition.START_INVESTIGATION)
@@ -347,13 +379,17 @@ def add_note(
     _step(actor, case_id, transition, {"text": text}, now)
 
 
-def take_over(actor: Actor | None, case_id: int, *, now: datetime) -> None:
-    """The organiser takes over a staff-involved case and becomes responsible."""
+def take_over(actor: Actor | None, case_id: int, *, reason: str, now: datetime) -> None:
+    """The organiser takes over a staff-involved case, with a reason (recorded in the
+    timeline), and becomes responsible: the next steps and their reminders are theirs."""
 
     def work(s, case, facts, _d):
         state = _require(case, facts, Transition.TAKE_OVER)
-        principal = _unit_principal(s, case.unit_id)
-        _event(s, case, actor, EventKind.TAKEN_OVER, {"organiser": actor.name}, now)
+        data = check(Transition.TAKE_OVER, {"reason": reason}, _context(s, case, now))
+        data = data.raise_if_invalid()
+        principal = _unit_principal(s, case.unit_id, facts.excluded)
+        payload = {"organiser": actor.name, "reason": data["reason"]}
+        _event(s, case, actor, EventKind.TAKEN_OVER, payload, now)
         new = process.apply(state, Transition.TAKE_OVER)
         _settle(s, case, actor, new.step, now)
         if principal is not None and principal != actor.user_id:

@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
-from kb_app.domain import case_text, promptness
+from kb_app.db import read_scope
+from kb_app.domain import case_text, process, promptness
+from kb_app.domain import conflict as conflict_rules
 from kb_app.domain.access import Action, Actor, CaseFacts, can_on_case
 from kb_app.domain.fmt import sv_date, sv_datetime
 from kb_app.domain.process import (
@@ -42,9 +45,10 @@ from kb_app.domain.vocab import (
     from_mask,
 )
 from kb_app.models import Case, CaseEvent, Delegation, Measure, Party, Unit, User
-from kb_app.services.base import limits
+from kb_app.services.base import conflicts, limits
 from kb_app.services.base.timeline import event_payload
-from kb_app.services.case.access import _process_state, _read
+from kb_app.services.case import attachments
+from kb_app.services.case.access import _allowed, _process_state, _read
 from kb_app.services.case.delegation import _candidate_rows
 
 Row = dict[str, str]
@@ -75,6 +79,7 @@ HEAD_FIELDS = (
     "waiting_for",
     "printed",
     "printed_by",
+    "conflict",
 )
 FLAG_FIELDS = (
     "late",
@@ -86,6 +91,10 @@ FLAG_FIELDS = (
     "can_take_over",
     "can_export",
     "all_met",
+    "can_resolve_conflict",
+    "can_attach",
+    "can_attach_investigation",
+    "can_view_access_log",
 )
 
 
@@ -139,6 +148,19 @@ class CaseView:
     # Only in the case file: when and by whom it was made.
     printed: str = ""
     printed_by: str = ""
+    # Jäv: the banner ("" when nobody is excluded), every recorded match, and whether
+    # this user (an organiser) may confirm or reject the suspected ones.
+    conflict: str = ""
+    conflicts: list[Row] = dataclasses.field(default_factory=list)
+    can_resolve_conflict: bool = False
+    # What the view was made from (``case_stamp``): the live case page reloads
+    # when the stamp moves. Stays on the server, never shown.
+    stamp: str = ""
+    # Attachments (services/case/attachments.py) and who may add them or see the log.
+    attachments: list[Row] = dataclasses.field(default_factory=list)
+    can_attach: bool = False
+    can_attach_investigation: bool = False
+    can_view_access_log: bool = False
 
     def head(self) -> dict[str, str]:
         return {k: str(getattr(self, k) or "") for k in HEAD_FIELDS}
@@ -155,8 +177,12 @@ def _next_form(actor: Actor, state: ProcessState, facts: CaseFacts) -> str:
 
     if may(Transition.RECEIVE):
         return "receive"
+    by_delegate = actor.user_id in facts.delegated_to
+    if state.step == Step.RECEIVED and by_delegate and may(Transition.START_INVESTIGATION):
+        return "begin"  # the investigator starts the investigation delegated to them
     if state.step == Step.RECEIVED and (
-        may(Transition.START_INVESTIGATION) or may(Transition.DELEGATE)
+        (may(Transition.START_INVESTIGATION) and process.may_start_self(state, by_delegate))
+        or may(Transition.DELEGATE)
     ):
         return "start"
     if may(Transition.RECORD_INVESTIGATION):
@@ -181,11 +207,17 @@ def _name_of(s: Session, user_id: int | None) -> str:
     return user.name if user else ""
 
 
+def _stamp_of(case: Case, last_seq: int | None, n_events: int) -> str:
+    updated = case.updated_at.isoformat() if case.updated_at else ""
+    return f"{updated}|{last_seq or 0}|{n_events}"
+
+
 def _view(s: Session, actor: Actor, case: Case, facts: CaseFacts, now: datetime) -> CaseView:
     unit = s.get(Unit, case.unit_id)
     events = list(
         s.exec(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq))
     )
+    stamp = _stamp_of(case, events[-1].seq if events else None, len(events))
     payloads = [event_payload(e) for e in events]
     parties = list(s.exec(select(Party).where(Party.case_id == case.id).order_by(Party.id)))
     measures = list(s.exec(select(Measure).where(Measure.case_id == case.id).order_by(Measure.id)))
@@ -217,6 +249,20 @@ def _view(s: Session, actor: Actor, case: Case, facts: CaseFacts, now: datetime)
     def allowed(t: Transition) -> bool:
         return is_allowed(state, t) and may(RULES[t].action)
 
+    recorded = conflicts.conflicts_of(s, case.id)
+    may_resolve = may(Action.RESOLVE_CONFLICT)
+    conflict_rows = [
+        {
+            "id": str(c.id),
+            "name": name,
+            "status": c.status,
+            "status_label": conflict_rules.STATUS_LABELS.get(c.status, c.status),
+            "open": "1"
+            if may_resolve and c.status == conflict_rules.ConflictStatus.SUSPECTED
+            else "",
+        }
+        for c, name in recorded
+    ]
     guardians = dict(GUARDIANS_INFORMED)
     occurred = sv_date(case.occurred_on)
     if case.occurred_time:
@@ -311,6 +357,16 @@ def _view(s: Session, actor: Actor, case: Case, facts: CaseFacts, now: datetime)
         can_withdraw=allowed(Transition.WITHDRAW_DELEGATION),
         can_take_over=allowed(Transition.TAKE_OVER),
         can_export=may(Action.EXPORT_CASE),
+        conflict=conflict_rules.banner(
+            [name for c, name in recorded if c.status in conflict_rules.EXCLUDING]
+        ),
+        conflicts=conflict_rows,
+        can_resolve_conflict=any(r["open"] for r in conflict_rows),
+        stamp=stamp,
+        attachments=attachments.rows(s, case.id),
+        can_attach=may(Action.ATTACH_FILE),
+        can_attach_investigation=may(Action.RECORD_INVESTIGATION) and not closed,
+        can_view_access_log=may(Action.VIEW_ACCESS_LOG),
         candidates=(
             [{"id": str(u.id), "name": u.name} for u in _candidate_rows(s, actor, case)]
             if allowed(Transition.DELEGATE)
@@ -324,6 +380,27 @@ def load_case(actor: Actor | None, case_id: Any, *, now: datetime) -> CaseView:
     return _read(
         actor, case_id, Action.READ_CASE, now, lambda s, c, f, _d: _view(s, actor, c, f, now)
     )
+
+
+def case_stamp(actor: Actor | None, case_id: Any) -> str | None:
+    """What the case's view is made from now, for the live case page: a string that
+    moves with every recorded step, comment, supplement or change of the case, or
+    None when the actor may no longer read the case (or it is gone).
+
+    Not logged and nothing of the case's content: the open page compares it with
+    the stamp of the view it shows and reloads through ``load_case`` (which checks
+    access again and logs the read, or the refusal) when it differs."""
+    if not (actor is not None and isinstance(case_id, int) and 0 < case_id < 2**62):
+        return None
+    with read_scope() as s:
+        found = _allowed(s, actor, case_id, Action.READ_CASE, lock=False)
+        if found is None:
+            return None
+        case = found[0]
+        last, count = s.exec(
+            select(func.max(CaseEvent.seq), func.count()).where(CaseEvent.case_id == case.id)
+        ).one()
+        return _stamp_of(case, last, count)
 
 
 def case_file(actor: Actor | None, case_id: Any, *, now: datetime) -> CaseView:

@@ -40,6 +40,24 @@ def acquire(holder: str, now: datetime, ttl: timedelta, name: str = LEASE_NAME) 
     return current == holder
 
 
+def extend(holder: str, now: datetime, ttl: timedelta, name: str = LEASE_NAME) -> bool:
+    """Renew the lease only if ``holder`` still holds it at ``now`` (never a
+    takeover). The sender calls it before each message: while it returns True
+    nobody can take the lease over (and release the sender's claims) before
+    ``now + ttl``, so a live sender's claims are never handed to another."""
+    with session_scope() as s:
+        result = s.execute(
+            update(SchedulerLease)
+            .where(
+                SchedulerLease.name == name,
+                SchedulerLease.holder == holder,
+                SchedulerLease.expires_at > now,
+            )
+            .values(expires_at=now + ttl)
+        )
+    return result.rowcount == 1
+
+
 def release(holder: str, now: datetime, name: str = LEASE_NAME) -> None:
     """Give the lease up (at shutdown) so another process can take over at once."""
     with session_scope() as s:

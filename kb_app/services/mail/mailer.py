@@ -8,8 +8,11 @@ first and then finds the rows no longer due; on SQLite writers are serialised.
 A sender that dies mid-send leaves its rows to be claimed again when the claim
 lapses; a scheduler's claims carry its holder's tag, so the process that takes
 the scheduler lease over from a dead holder releases them at once
-(``release_claims_of``). The Message-ID stays the same, so a receiving server
-can recognise the (very unlikely) duplicate of a row sent just before a crash.
+(``release_claims_of``). A live sender is never released: before each message
+it checks that its claim is still its own and (a scheduler) renews its lease
+(``may_send``), so nobody can take the lease over while it sends. The one
+duplicate left is a crash between the SMTP server's acceptance and the row being
+marked sent; the Message-ID stays the same, so a receiving server can recognise it.
 
 Outcomes per row:
 - accepted by the server: ``sent_at`` set;
@@ -29,17 +32,18 @@ import logging
 import smtplib
 import ssl
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, formataddr
 from urllib.parse import urlsplit
 
 from sqlalchemy import update
 from sqlmodel import select
 
-from kb_app.db import session_scope
-from kb_app.models import Outbox
+from kb_app.db import read_scope, session_scope
+from kb_app.models import OrgSetting, Outbox
 from kb_app.settings import Settings, get_settings
 
 log = logging.getLogger("kb_app.mailer")
@@ -128,6 +132,18 @@ def _finish(token: str, row_id: int, **values) -> None:
         log.warning("outbox row %s: claim lost before it could be recorded", row_id)
 
 
+def _still_claimed(token: str, row_id: int) -> bool:
+    """Is the row still claimed with ``token`` and unsent (not released and
+    claimed by another sender meanwhile)?"""
+    with session_scope() as s:
+        current = s.exec(
+            select(Outbox.claim_token).where(
+                Outbox.id == row_id, Outbox.sent_at.is_(None), Outbox.failed_at.is_(None)
+            )
+        ).first()
+    return current == token
+
+
 def _sent(token: str, row: Outbox, now: datetime) -> None:
     _finish(token, row.id, sent_at=now, attempts=row.attempts + 1, last_error="")
 
@@ -174,9 +190,28 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def build_message(settings: Settings, row: Outbox) -> EmailMessage:
+def sender_names(organisation_ids: set[int | None]) -> dict[int, str]:
+    """Each organisation's chosen sender name (OrgSetting.sender_name), where set."""
+    ids = sorted(i for i in organisation_ids if i is not None)
+    if not ids:
+        return {}
+    with read_scope() as s:
+        return {
+            org_id: name
+            for org_id, name in s.exec(
+                select(OrgSetting.organisation_id, OrgSetting.sender_name).where(
+                    OrgSetting.organisation_id.in_(ids)
+                )
+            )
+            if name
+        }
+
+
+def build_message(settings: Settings, row: Outbox, sender_name: str = "") -> EmailMessage:
     msg = EmailMessage()
-    msg["From"] = settings.smtp_sender
+    msg["From"] = (
+        formataddr((sender_name, settings.smtp_sender)) if sender_name else settings.smtp_sender
+    )
     msg["To"] = row.to_addr
     msg["Subject"] = row.subject
     msg["Message-ID"] = row.message_id
@@ -215,8 +250,17 @@ def _permanent(code: int) -> bool:
     return 500 <= code < 600
 
 
-def _deliver(settings: Settings, token: str, rows: list[Outbox], now: datetime, out: SendSummary):
-    """Send the claimed rows over one connection. False if the connection failed."""
+def _deliver(
+    settings: Settings,
+    token: str,
+    rows: list[Outbox],
+    now: datetime,
+    out: SendSummary,
+    may_send: Callable[[], bool] | None = None,
+):
+    """Send the claimed rows over one connection. False if the connection failed
+    or the sender lost its right to send (``may_send``; the claims then belong to
+    whoever took over)."""
     try:
         smtp = _connect(settings)
     except (OSError, smtplib.SMTPException) as exc:
@@ -228,13 +272,19 @@ def _deliver(settings: Settings, token: str, rows: list[Outbox], now: datetime, 
         out.retried += len(rows)
         return False
     try:
+        names = sender_names({r.organisation_id for r in rows})
         for i, row in enumerate(rows):
             try:
-                message = build_message(settings, row)
+                message = build_message(settings, row, names.get(row.organisation_id, ""))
             except (ValueError, TypeError) as exc:  # an address or header that cannot be sent
                 _failed(token, row, now, _describe(exc))
                 out.failed += 1
                 continue
+            if (may_send is not None and not may_send()) or not _still_claimed(token, row.id):
+                log.warning("outbox: claim of row %s lost before sending; stopping", row.id)
+                for rest in rows[i:]:
+                    _release(token, rest, now)
+                return False
             try:
                 smtp.send_message(message)
             except smtplib.SMTPRecipientsRefused as exc:
@@ -290,10 +340,17 @@ def release_claims_of(holder: str, *, now: datetime) -> int:
     return result.rowcount
 
 
-def send_due(*, now: datetime, ids: list[int] | None = None, sender: str = "") -> SendSummary:
+def send_due(
+    *,
+    now: datetime,
+    ids: list[int] | None = None,
+    sender: str = "",
+    may_send: Callable[[], bool] | None = None,
+) -> SendSummary:
     """Deliver the outbox rows that are due at ``now`` (only ``ids`` if given).
     ``sender``: the scheduler lease holder sending, so its claims can be released
-    if it dies."""
+    if it dies; ``may_send``: asked before each message (the scheduler renews its
+    lease there), the batch stops when it answers False."""
     settings = get_settings()
     if not settings.smtp_configured:
         return SendSummary(configured=False)
@@ -302,7 +359,7 @@ def send_due(*, now: datetime, ids: list[int] | None = None, sender: str = "") -
         token, rows = _claim(now, ids, sender)
         if not rows:
             break
-        if not _deliver(settings, token, rows, now, summary):
+        if not _deliver(settings, token, rows, now, summary, may_send):
             break
         if len(rows) < BATCH:
             break

@@ -35,6 +35,7 @@ from kb_app.domain.process import STEP_LABELS, EventKind, Step, next_step
 from kb_app.domain.vocab import Role
 from kb_app.models import Case, Outbox, Reminder, RoleAssignment, Unit, User
 from kb_app.services.base import changes, outbox
+from kb_app.services.base.conflicts import excluded_user_ids
 from kb_app.services.base.limits import escalate_after
 from kb_app.services.base.timeline import append_event
 from kb_app.settings import get_settings
@@ -112,12 +113,16 @@ def _organisers(session: Session, organisation_id: int) -> list[User]:
 
 def responsible_users(session: Session, case: Case) -> list[User]:
     """Who is reminded about a late step: the responsible person, or the unit's
-    principals when there is none (or they are no longer active)."""
-    if case.responsible_user_id is not None:
+    principals when there is none (or they are no longer active); never a user the
+    case names as involved (jäv)."""
+    excluded = excluded_user_ids(session, case.id)
+    if case.responsible_user_id is not None and case.responsible_user_id not in excluded:
         users = _active_users(session, [case.responsible_user_id])
         if users:
             return users
-    return _active_users(session, _principals(session, case.unit_id))
+    return _active_users(
+        session, [u for u in _principals(session, case.unit_id) if u not in excluded]
+    )
 
 
 def _mail_text(level: int, case: Case, unit_name: str, due_step: str, esc_days: int):

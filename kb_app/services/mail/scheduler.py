@@ -12,6 +12,10 @@ Jobs (explicit ids, ``replace_existing``, ``coalesce``, generous misfire grace):
 - ``kb-reminders``  every 15 min and once at start (or on taking over the lease):
                     the reminder sweep and the daily digests (services/reminders.py)
 - ``kb-retention``  nightly: thinning out closed cases (not built yet: logs only)
+- ``kb-audit-checkpoint`` nightly: verify the audit chains and append a signed
+                    checkpoint of every chain head (services/case/audit.py)
+- ``kb-backup``     nightly at 02:15 when KB_BACKUP_NIGHTLY=on: ``kb-app backup`` into
+                    KB_BACKUP_DIR, keeping the newest KB_BACKUP_KEEP (services/ops/backup.py)
 
 The jobs' database and SMTP work runs in worker threads; the event loop is never
 blocked.
@@ -32,6 +36,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from kb_app.dbtypes import utcnow
+from kb_app.services.case import audit
 from kb_app.services.mail import lease, mailer, reminders
 from kb_app.settings import get_settings
 
@@ -41,11 +46,14 @@ LEASE_TTL = timedelta(seconds=60)
 LEASE_RENEW_SECONDS = 15
 OUTBOX_SECONDS = 30
 REMINDER_MINUTES = 15
+STOP_WAIT_SECONDS = 30  # at stop, for a job's thread to finish before the lease is given up
 
 JOB_LEASE = "kb-lease"
 JOB_OUTBOX = "kb-outbox"
 JOB_REMINDERS = "kb-reminders"
 JOB_RETENTION = "kb-retention"
+JOB_AUDIT = "kb-audit-checkpoint"
+JOB_BACKUP = "kb-backup"
 
 
 def run_outbox(now: datetime) -> mailer.SendSummary:
@@ -63,6 +71,19 @@ def run_retention(now: datetime) -> None:
     # Thinning out (gallring) of closed cases after OrgSetting.retention_years is
     # not built yet; the job exists so its schedule is in place.
     log.info("retention: not implemented yet, nothing thinned out")
+
+
+def run_checkpoint(now: datetime) -> audit.CheckpointResult:
+    """Verify every chain and anchor their heads (nothing is written, and an error
+    is logged, when the verification finds something)."""
+    return audit.write_checkpoint(now=now)
+
+
+def run_backup(now: datetime) -> None:
+    from kb_app.services.ops import backup
+
+    summary = backup.nightly(now=now)
+    log.info("nightly backup written: %s", summary.message())
 
 
 def run_once(*, now: datetime) -> str:
@@ -85,21 +106,33 @@ class JobRunner:
         *,
         holder: str | None = None,
         clock: Callable[[], datetime] = utcnow,
-        lease_ttl: timedelta = LEASE_TTL,
-        renew_seconds: float = LEASE_RENEW_SECONDS,
+        lease_ttl: timedelta | None = None,
+        renew_seconds: float | None = None,
         outbox_seconds: float = OUTBOX_SECONDS,
         reminder_minutes: float = REMINDER_MINUTES,
     ):
         self.holder = holder or default_holder()
         self.clock = clock
-        self.lease_ttl = lease_ttl
-        self.renew_seconds = renew_seconds
+        # KB_SCHEDULER_LEASE_SECONDS (default 60), renewed every quarter of it.
+        self.lease_ttl = lease_ttl or timedelta(seconds=get_settings().scheduler_lease_seconds)
+        self.renew_seconds = (
+            renew_seconds
+            if renew_seconds is not None
+            else max(self.lease_ttl.total_seconds() / 4, 1.0)
+        )
         self.outbox_seconds = outbox_seconds
         self.reminder_minutes = reminder_minutes
         self.leader = False
         self._lease_until: datetime | None = None
         self.scheduler: AsyncIOScheduler | None = None
-        self.runs: dict[str, int] = {JOB_OUTBOX: 0, JOB_REMINDERS: 0, JOB_RETENTION: 0}
+        self.runs: dict[str, int] = {
+            JOB_OUTBOX: 0,
+            JOB_REMINDERS: 0,
+            JOB_RETENTION: 0,
+            JOB_AUDIT: 0,
+            JOB_BACKUP: 0,
+        }
+        self._running: set[asyncio.Future] = set()  # jobs' threads still working
 
     # The lease ----------------------------------------------------------------
 
@@ -142,14 +175,27 @@ class JobRunner:
         if not self.holds_lease():
             return None
         self.runs[job_id] += 1
+        work = asyncio.ensure_future(asyncio.to_thread(fn, self.clock()))
+        self._running.add(work)
         try:
-            return await asyncio.to_thread(fn, self.clock())
+            return await asyncio.shield(work)
         except Exception:
             log.exception("background job %s failed", job_id)
             return None
+        finally:
+            if work.done():
+                self._running.discard(work)
+
+    def _may_send(self) -> bool:
+        """Before each message (in the sender's thread): renew the lease, so no
+        other process takes it over and releases this sender's claims mid-send."""
+        return self.leader and lease.extend(self.holder, self.clock(), self.lease_ttl)
 
     async def outbox_job(self):
-        await self._job(JOB_OUTBOX, lambda now: mailer.send_due(now=now, sender=self.holder))
+        await self._job(
+            JOB_OUTBOX,
+            lambda now: mailer.send_due(now=now, sender=self.holder, may_send=self._may_send),
+        )
 
     async def reminder_job(self):
         result = await self._job(JOB_REMINDERS, run_reminders)
@@ -160,6 +206,12 @@ class JobRunner:
 
     async def retention_job(self):
         await self._job(JOB_RETENTION, run_retention)
+
+    async def audit_job(self):
+        await self._job(JOB_AUDIT, run_checkpoint)
+
+    async def backup_job(self):
+        await self._job(JOB_BACKUP, run_backup)
 
     async def start(self) -> None:
         settings = get_settings()
@@ -201,6 +253,21 @@ class JobRunner:
             replace_existing=True,
             misfire_grace_time=6 * 3600,
         )
+        self.scheduler.add_job(
+            self.audit_job,
+            CronTrigger(hour=2, minute=45, timezone=settings.timezone),
+            id=JOB_AUDIT,
+            replace_existing=True,
+            misfire_grace_time=12 * 3600,
+        )
+        if settings.backup_nightly:
+            self.scheduler.add_job(
+                self.backup_job,
+                CronTrigger(hour=2, minute=15, timezone=settings.timezone),
+                id=JOB_BACKUP,
+                replace_existing=True,
+                misfire_grace_time=6 * 3600,
+            )
         self.scheduler.start()
         log.info(
             "scheduler started (%s, %s)",
@@ -211,6 +278,14 @@ class JobRunner:
     async def stop(self) -> None:
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        # A job's thread may still be sending: give the lease up only once it has
+        # finished, else the next holder would release (and resend) its claims.
+        pending = {w for w in self._running if not w.done()}
+        if pending:
+            _, pending = await asyncio.wait(pending, timeout=STOP_WAIT_SECONDS)
+        if self.leader and pending:
+            self.leader = False
+            log.warning("scheduler stopped with a job still running: the lease lapses by itself")
         if self.leader:
             self.leader = False
             try:

@@ -11,6 +11,7 @@ from kb_app.domain.access import Action, Actor, can
 from kb_app.domain.overview import OverviewFilter, case_row
 from kb_app.errors import AccessDenied
 from kb_app.models import Case, Delegation, Unit, User
+from kb_app.services.base.conflicts import not_excluded
 
 
 def _row(case: Case, unit_name: str, responsible: str, now: datetime) -> dict[str, str]:
@@ -59,6 +60,7 @@ def list_delegated(actor: Actor, *, now: datetime) -> list[dict[str, str]]:
             Delegation.investigator_user_id == actor.user_id,
             Delegation.withdrawn_at.is_(None),
             Case.organisation_id == actor.organisation_id,
+            not_excluded(actor.user_id),
         )
         .order_by(Case.reported_at.desc())
     )

@@ -29,17 +29,20 @@ counts, the filter options, the whole view).
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import select
 
-from kb_app.db import read_scope
+from kb_app.db import read_scope, session_scope
 from kb_app.domain.access import Actor, sees_unit
 from kb_app.domain.overview import OverviewFilter, sv_key
 from kb_app.models import Case, ChangeCounter, SchoolClass, Unit
+from kb_app.services.base import access_log
 from kb_app.services.base.prepared import Reader, read_connection
 from kb_app.services.overview.plan import ORDERS, plan_for, segment_order, visible_units
 from kb_app.services.overview.rows import (
@@ -168,6 +171,45 @@ class ViewData:
     at: datetime
 
 
+# Views read moments ago, per process: every open overview of one scope reloads
+# the same page when the organisation's counter moves, and several users of one
+# scope (an organiser's office, 100 tabs in the benchmark) open the same views.
+# A view is reused only for the same scope (organisation and roles: what the
+# access policy decides on), filter and change-counter value, within
+# VIEW_CACHE_SECONDS of its reading (the "late" flags depend on the time).
+VIEW_CACHE_SECONDS = 2.0
+VIEW_CACHE_MAX = 512
+_views: dict[tuple, ViewData] = {}
+_views_lock = threading.Lock()
+
+
+def _view_key(actor: Actor, f: OverviewFilter, counter: int, *args) -> tuple:
+    return (
+        actor.organisation_id,
+        actor.org_roles,
+        actor.unit_roles,
+        f,
+        counter,
+        *args,
+    )
+
+
+def _cached_view(key: tuple, now: datetime) -> ViewData | None:
+    hit = _views.get(key)
+    if hit is None:
+        return None
+    if not timedelta(0) <= now - hit.at < timedelta(seconds=VIEW_CACHE_SECONDS):
+        return None
+    return hit
+
+
+def _remember_view(key: tuple, view: ViewData) -> None:
+    with _views_lock:
+        if len(_views) >= VIEW_CACHE_MAX:
+            _views.clear()
+        _views[key] = view
+
+
 def load_view(
     actor: Actor,
     f: OverviewFilter,
@@ -189,6 +231,13 @@ def load_view(
             lambda: select(ChangeCounter.value).where(ChangeCounter.organisation_id == P("org")),
             {"org": actor.organisation_id},
         )
+        counter = row[0] if row else 0
+        # The engine too: another database (a test's) never shares a view.
+        key = _view_key(actor, f, counter, conn.engine, total, with_counts, with_options)
+        cached = _cached_view(key, now)
+        if cached is not None:
+            _log_read(actor, now)
+            return _copy_view(cached)
         if total is None:
             total = count_capped(reader, where, values)
         rows, has_next = page_rows(reader, actor, f, where, values, total, now)
@@ -196,7 +245,35 @@ def load_view(
         units = visible_units(actor, reader) if with_options else None
         classes = _class_options(reader, actor, f.unit_id) if with_options else None
     page = PageResult([format_row(r, now) for r in rows], total, has_next)
-    return ViewData(page, row[0] if row else 0, counts, units, classes, now)
+    view = ViewData(page, counter, counts, units, classes, now)
+    _remember_view(key, _copy_view(view))
+    _log_read(actor, now)
+    return view
+
+
+LIST_OVERVIEW = "list_overview"
+
+
+def _log_read(actor: Actor, now: datetime) -> None:
+    """The overview shows names (responsible staff, and whom a search matched):
+    each view read is in the access log, like a read of a case."""
+    with session_scope() as s:
+        access_log.record(s, actor, LIST_OVERVIEW, now=now)
+
+
+def _copy_page(page: PageResult) -> PageResult:
+    # The caller may change its rows (the live loop marks changed ones): keep our own.
+    return dataclasses.replace(page, rows=[dict(r) for r in page.rows])
+
+
+def _copy_view(view: ViewData) -> ViewData:
+    return dataclasses.replace(
+        view,
+        page=_copy_page(view.page),
+        counts=dict(view.counts) if view.counts is not None else None,
+        units=list(view.units) if view.units is not None else None,
+        classes=list(view.classes) if view.classes is not None else None,
+    )
 
 
 def counter_values(org_ids: Sequence[int]) -> dict[int, int]:

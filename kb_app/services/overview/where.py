@@ -23,6 +23,7 @@ from kb_app.domain.process import OPEN_STEPS
 from kb_app.domain.vocab import GROUND_CODES, KIND_CODES
 from kb_app.errors import AccessDenied
 from kb_app.models import Case
+from kb_app.services.base.conflicts import not_excluded
 
 P = bindparam
 OPEN_STEP_CODES = [str(s) for s in OPEN_STEPS]
@@ -41,8 +42,9 @@ def where_of(actor: Actor | None, f: OverviewFilter, now: datetime) -> tuple[tup
     """The conditions for the cases the actor may see that match the filter, as a
     hashable shape and the parameter values. Access is decided in domain/access."""
     check_list_access(actor)
-    shape: list[tuple] = []
-    v: dict = {"org": actor.organisation_id}
+    # Never the cases the actor is named as involved in (jäv): in rows and counts.
+    shape: list[tuple] = [("not_excluded",)]
+    v: dict = {"org": actor.organisation_id, "me": actor.user_id}
     scope = unit_scope(actor)
     if scope is not None:
         units = sorted(scope)
@@ -117,6 +119,8 @@ def conditions(shape: tuple) -> list:
     conds = [Case.organisation_id == P("org")]
     for item in shape:
         match item[0]:
+            case "not_excluded":
+                conds.append(not_excluded(P("me")))
             case "units":
                 conds.append(Case.unit_id.in_([P(f"u{i}") for i in range(item[1])]))
             case "open":

@@ -162,3 +162,29 @@ def all_links(*, create_missing: bool = False, now: datetime) -> list[tuple[str,
                 s.add(link)
             out.append((org.name, unit.name, report_url(link.token) if link else ""))
     return out
+
+
+def poster(actor: Actor, unit_id: int) -> tuple[str, str, str]:
+    """The staff-room poster of a unit's report link: (unit name, link, QR code as SVG).
+    For those who manage the unit's link; creates no link (an archived unit has none)."""
+    import segno
+
+    with read_scope() as s:
+        unit = s.get(Unit, unit_id) if isinstance(unit_id, int) else None
+        if (
+            unit is None
+            or actor is None
+            or unit.organisation_id != actor.organisation_id
+            or not unit.active
+            or not may_manage_unit_link(actor, unit_id)
+        ):
+            raise AccessDenied()
+        link = s.exec(
+            select(ReportLink).where(ReportLink.unit_id == unit_id, ReportLink.active)
+        ).first()
+        if link is None:
+            raise AccessDenied()
+        url = report_url(link.token)
+        name = unit.name
+    svg = segno.make(url, error="m").svg_inline(scale=8, border=2, dark="#111")
+    return name, url, svg

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -31,7 +31,7 @@ from kb_app.domain.report import FORM, CleanReport, ReportInput, clean_supplemen
 from kb_app.domain.vocab import GROUND_CODES, KIND_CODES, Role, to_mask
 from kb_app.models import Case, Party, RateEvent, RoleAssignment, Unit, User
 from kb_app.services.admin.auth import token_hash
-from kb_app.services.base import changes, limits
+from kb_app.services.base import changes, conflicts, limits
 from kb_app.services.base.outbox import case_link, queue_mail
 from kb_app.services.base.timeline import append_event
 from kb_app.services.reporting import references, report_links
@@ -39,7 +39,7 @@ from kb_app.settings import get_settings
 
 log = logging.getLogger("kb_app.reports")
 
-# Abuse limits per rolling hour (reports: settings KB_REPORT_LIMIT_PER_LINK/_CLIENT)
+# Abuse limits per rolling hour (reports: settings KB_REPORT_LIMIT_PER_LINK/_CLIENT/_ADDRESS)
 SUPPLEMENTS_PER_CASE_PER_HOUR = 20
 SUPPLEMENTS_PER_CLIENT_PER_HOUR = 30
 RATE_WINDOW = timedelta(hours=1)
@@ -97,7 +97,20 @@ def _client_key(client: str) -> str:
     return hmac.new(key, client.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:32]
 
 
+def _serialise(s: Session, keys: list[str]) -> None:
+    """Make concurrent requests on the same limit keys take turns until commit, so
+    the count and the insert of one are not interleaved with another's. SQLite
+    serialises writers already (the session begins IMMEDIATE); PostgreSQL under
+    READ COMMITTED needs a transaction-level advisory lock per key, taken in a
+    fixed order so two requests never wait on each other crosswise."""
+    if s.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted(keys):
+        s.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
+
+
 def _over_limit(s: Session, limits_by_key: dict[str, int], now: datetime) -> bool:
+    _serialise(s, list(limits_by_key))
     for key, limit in limits_by_key.items():
         count = s.exec(
             select(func.count())
@@ -166,11 +179,16 @@ def report_mail(
     as_principal: bool,
     as_organiser: bool,
     staff_involved: bool,
+    conflict: bool = False,
 ) -> tuple[str, str]:
-    """Subject and body of the mail about a new report."""
+    """Subject and body of the mail about a new report. ``conflict``: a person with a
+    role at the unit is named as involved (jäv) and bypassed; the mail goes to the
+    organisers alone, escalated (and still without names)."""
     attention = as_organiser and staff_involved
     subject = f"Ny anmälan {reference} – {unit_name}"
-    if attention:
+    if as_organiser and conflict:
+        subject += " – jäv: huvudmannen ansvarar"
+    elif attention:
         subject += " – kräver huvudmannens uppmärksamhet"
     parts = [
         "Hej!",
@@ -185,16 +203,42 @@ def report_mail(
         )
     if as_organiser:
         parts.append(
-            "Anmälan har anmälts till huvudmannen enligt skollagen 6 kap. 10 §. "
+            "Huvudmannen har underrättats om anmälan enligt skollagen 6 kap. 10 §. "
             "Huvudmannen ska se till att händelsen skyndsamt utreds."
         )
-    if attention:
+    if as_organiser and conflict:
+        parts.append(
+            "Jävsituation: enligt anmälan är en person med ansvar för enheten inblandad. "
+            "Personen har kopplats bort från ärendet och har inte fått något meddelande. "
+            "Huvudmannen är ansvarig för ärendet och dess nästa steg"
+            + (f": bekräfta mottagandet senast {due}" if due else "")
+            + ", och bekräfta eller avvisa jävet i Värna."
+        )
+    elif attention:
         parts.append(
             "Enligt anmälan är en person i personalen inblandad. Ärendet kräver därför "
             "huvudmannens särskilda uppmärksamhet (skollagen 6 kap. 9 och 10 §§)."
         )
     parts += [_PRIVACY, "Värna"]
     return subject, "\n\n".join(parts) + "\n"
+
+
+def receipt_mail(*, reference: str, link: str) -> tuple[str, str]:
+    """The reporter's receipt: the case number and the private supplement link only
+    (no unit, no names, no content: the mailbox may be shared or read by others)."""
+    subject = f"Värna: kvitto på din anmälan, ärende {reference}"
+    body = "\n\n".join(
+        [
+            "Hej!",
+            f"Tack för din anmälan. Den har tagits emot och fått ärendenummer {reference}.",
+            "Vill du lägga till något senare, till exempel något du kommer på efteråt, "
+            f"använder du din privata länk för komplettering:\n{link}",
+            "Länken är personlig: dela den inte med någon. Av sekretesskäl innehåller "
+            "det här meddelandet inga uppgifter om vad som hänt.",
+            "Värna",
+        ]
+    )
+    return subject, body + "\n"
 
 
 def supplement_mail(*, reference: str, unit_name: str, link: str) -> tuple[str, str]:
@@ -257,7 +301,12 @@ def _submit(
         settings = get_settings()
         rate_keys = {f"report-link:{link.id}": settings.report_limit_per_link}
         if client:
-            rate_keys[f"report-client:{_client_key(client)}"] = settings.report_limit_per_client
+            address = _client_key(client)
+            # One address at this link (a school's shared address passes; one
+            # flooding address leaves the rest of the link's hour to the others),
+            # and one address over every link (a ceiling for a flood spread out).
+            rate_keys[f"report-link-client:{link.id}:{address}"] = settings.report_limit_per_client
+            rate_keys[f"report-client:{address}"] = settings.report_limit_per_address
         if _over_limit(s, rate_keys, now):
             log.warning("report rate limit reached for link %s", link.id)
             return SubmitResult(errors={FORM: MSG_RATE_LIMITED})
@@ -343,13 +392,36 @@ def _create_case(
         actor_label="Värna (automatiskt)",
         payload={"organisers": len(organisers), "staff_involved": clean.staff_involved},
     )
+    s.flush()
+    # Jäv: a user with a role at the unit named as involved is kept away from the case
+    # (no mail, no access); the case goes to the organiser at once.
+    bypassed = conflicts.detect(s, case, now=now)
+    if bypassed:
+        principals = []  # the organiser is responsible: no principal is asked to act
+        case.responsible_user_id = conflicts.organiser_for(s, org_id)
+        s.add(case)
+        append_event(
+            s,
+            case,
+            EventKind.CONFLICT_BYPASSED,
+            at=now,
+            actor_label="Värna (automatiskt)",
+            payload={
+                "users": [u.name for u in bypassed],
+                "user_ids": [u.id for u in bypassed],
+                "responsible_user_id": case.responsible_user_id,
+            },
+        )
     recipients: dict[int, tuple[User, set[str]]] = {}
     for role, users in ((Role.PRINCIPAL, principals), (Role.ORGANISER, organisers)):
         for user in users:
             recipients.setdefault(user.id, (user, set()))[1].add(role)
     link = case_link(case.id)
     due = sv_date(case.due_at) if case.due_at else ""
+    excluded = {u.id for u in bypassed}
     for user, roles in recipients.values():
+        if user.id in excluded:
+            continue
         subject, body = report_mail(
             reference=reference,
             unit_name=unit.name,
@@ -358,6 +430,7 @@ def _create_case(
             as_principal=Role.PRINCIPAL in roles,
             as_organiser=Role.ORGANISER in roles,
             staff_involved=clean.staff_involved,
+            conflict=bool(bypassed),
         )
         queue_mail(
             s,
@@ -370,6 +443,19 @@ def _create_case(
         )
     if not recipients:
         log.warning("case %s: unit %s has no principal or organiser to notify", case.id, unit.id)
+    if clean.reporter_email:
+        subject, body = receipt_mail(
+            reference=reference, link=report_links.supplement_url(supplement_token)
+        )
+        queue_mail(
+            s,
+            to=clean.reporter_email,
+            subject=subject,
+            body=body,
+            now=now,
+            dedupe_key=f"report:{case.id}:receipt",
+            case_id=case.id,
+        )
     return case, supplement_token
 
 
@@ -416,7 +502,9 @@ def add_supplement(token: str, text: str, *, client: str = "", now: datetime) ->
         s.add(case)
         unit = s.get(Unit, case.unit_id)
         responsible = s.get(User, case.responsible_user_id) if case.responsible_user_id else None
+        excluded = conflicts.excluded_user_ids(s, case.id)
         to = [responsible] if responsible and responsible.active else _principals(s, unit.id)
+        to = [u for u in to if u.id not in excluded]
         subject, body = supplement_mail(
             reference=case.reference, unit_name=unit.name, link=case_link(case.id)
         )

@@ -11,16 +11,16 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Session, select
 
 from kb_app.db import read_scope, session_scope
 from kb_app.domain import statistics as st
 from kb_app.domain.access import Actor
-from kb_app.domain.fmt import sv_date
+from kb_app.domain.fmt import local
 from kb_app.domain.masking import Pseudonyms, person_key
-from kb_app.domain.process import CONCLUSION_LABELS, STEP_LABELS
+from kb_app.domain.process import CONCLUSION_LABELS, STEP_LABELS, Step, due_step
 from kb_app.domain.vocab import (
     GRADE_LABELS,
     PARTY_KIND_LABELS,
@@ -29,10 +29,21 @@ from kb_app.domain.vocab import (
     kinds_label,
 )
 from kb_app.errors import NoStatisticsAccess
-from kb_app.models import Case, Party, Unit
-from kb_app.services.base import access_log
+from kb_app.models import Case, Party, Unit, User
+from kb_app.services.base import access_log, limits
 from kb_app.services.statistics.queries import Scope, _conds, resolve_scope
 
+# Step times: working days each step took from the one before it (kept on the case).
+STEP_DAY_HEADERS: list[tuple[str, str]] = [
+    ("wdays_received", "Mottagen (arbetsdagar)"),
+    ("wdays_investigation_started", "Utredning påbörjad (arbetsdagar)"),
+    ("wdays_investigated", "Utredning klar (arbetsdagar)"),
+    ("wdays_measures_decided", "Åtgärder beslutade (arbetsdagar)"),
+    ("wdays_followed_up", "Uppföljning (arbetsdagar)"),
+    ("wdays_total", "Hela ärendet (arbetsdagar)"),
+]
+# The step each of those columns times (for "Alla steg inom frist").
+_STEP_OF_COLUMN = {column: step for step, (column, _prev) in st.STEP_DAY_COLUMNS.items()}
 BASE_HEADERS = [
     "Ärende",
     "Enhet",
@@ -45,12 +56,24 @@ BASE_HEADERS = [
     "Klass",
     "Årskurs",
     "Steg",
+    "Nästa steg",
+    "Ansvarig",
+    "Frist",
+    "Försenad",
     "Personal inblandad",
     "Slutsats",
     "Avslutad",
+    *[h for _c, h in STEP_DAY_HEADERS],
+    "Alla steg inom frist",
     "Utsatta",
     "Inblandade",
 ]
+# Column widths in the XLSX (characters), by header.
+_WIDTHS = {"Enhet": 24, "Anmäld": 17, "Plats": 22, "Slag": 24, "Diskrimineringsgrunder": 24}
+_WIDTHS |= {"Steg": 22, "Nästa steg": 22, "Ansvarig": 22, "Slutsats": 24, "Utsatta": 30}
+_WIDTHS |= {"Inblandade": 30, "Anmälare": 24, "Vad hände": 60}
+# A cell: text, a date, a local date and time, a number, or empty.
+Value = str | date | datetime | int | None
 NAMED_HEADERS = ["Anmälare", "Vad hände"]
 
 CHUNK = 1000
@@ -59,7 +82,7 @@ CHUNK = 1000
 @dataclass(frozen=True)
 class CaseList:
     headers: list[str]
-    rows: Iterator[list[str]]
+    rows: Iterator[list[Value]]
     named: bool
     filename_stem: str
 
@@ -85,11 +108,19 @@ def _person(p: Party, unit_id: int, named: bool, pseudo: Pseudonyms) -> str:
     return f"{label} ({p.class_name})" if p.class_name and p.kind == "pupil" else label
 
 
-def _rows(scope: Scope, named: bool) -> Iterator[list[str]]:
-    """Cases in scope, oldest first, fetched in chunks (keyset on reported_at, id)."""
+def _local(at: datetime | None) -> datetime | None:
+    """A stored time as the local wall time, without zone (spreadsheets have none)."""
+    return local(at).replace(tzinfo=None, second=0, microsecond=0) if at else None
+
+
+def _rows(scope: Scope, named: bool, now: datetime) -> Iterator[list[Value]]:
+    """Cases in scope, oldest first, fetched in chunks (keyset on reported_at, id).
+    Dates are dates and counts are numbers; the writers format them."""
     pseudo = Pseudonyms()
     with read_scope() as s:
         unit_names = {u.id: u.name for u in scope.units}
+        step_limits = limits.limits_for(s, scope.organisation_id)
+        users: dict[int, str] = {}
         last: tuple[datetime, int] | None = None
         while True:
             q = select(Case).where(*_conds(scope)).order_by(Case.reported_at, Case.id)
@@ -102,6 +133,9 @@ def _rows(scope: Scope, named: bool) -> Iterator[list[str]]:
             if not cases:
                 return
             last = (cases[-1].reported_at, cases[-1].id)
+            wanted = {c.responsible_user_id for c in cases} - set(users) - {None}
+            if wanted:
+                users.update(s.exec(select(User.id, User.name).where(User.id.in_(wanted))).all())
             parties: dict[int, list[Party]] = {}
             for p in s.exec(
                 select(Party).where(Party.case_id.in_([c.id for c in cases])).order_by(Party.id)
@@ -115,11 +149,19 @@ def _rows(scope: Scope, named: bool) -> Iterator[list[str]]:
                 involved = [
                     _person(p, c.unit_id, named, pseudo) for p in ps if p.role != "subjected"
                 ]
-                row = [
+                closed = c.closed_at is not None
+                nxt = None if closed else due_step(Step(c.step))
+                days = [getattr(c, column) for column, _h in STEP_DAY_HEADERS]
+                timed = [
+                    (d, step_limits.get(_STEP_OF_COLUMN[column]))
+                    for d, (column, _h) in zip(days, STEP_DAY_HEADERS, strict=True)
+                    if d is not None and step_limits.get(_STEP_OF_COLUMN[column]) is not None
+                ]
+                row: list[Value] = [
                     c.reference,
                     unit_names.get(c.unit_id, ""),
-                    sv_date(c.reported_at),
-                    sv_date(c.occurred_on),
+                    _local(c.reported_at),
+                    c.occurred_on,
                     c.occurred_time,
                     PLACE_LABELS.get(c.place, c.place),
                     kinds_label(c.kinds),
@@ -127,9 +169,15 @@ def _rows(scope: Scope, named: bool) -> Iterator[list[str]]:
                     c.class_name,
                     GRADE_LABELS.get(c.grade, c.grade) if c.grade else "",
                     STEP_LABELS.get(c.step, c.step),
+                    STEP_LABELS[nxt] if nxt else "",
+                    "" if closed else users.get(c.responsible_user_id, ""),
+                    None if closed or c.due_at is None else local(c.due_at).date(),
+                    "Ja" if not closed and c.due_at is not None and c.due_at < now else "Nej",
                     "Ja" if c.staff_involved else "Nej",
                     CONCLUSION_LABELS.get(c.conclusion, c.conclusion),
-                    sv_date(c.closed_at),
+                    local(c.closed_at).date() if closed else None,
+                    *days,
+                    ("Ja" if all(d <= lim for d, lim in timed) else "Nej") if timed else "",
                     "; ".join(subjected),
                     "; ".join(involved),
                 ]
@@ -153,44 +201,85 @@ def case_list(
         raise
     headers = BASE_HEADERS + (NAMED_HEADERS if include_names else [])
     stem = _filename_stem(scope) + ("-med-namn" if include_names else "-pseudonymiserad")
-    return CaseList(headers, _rows(scope, include_names), include_names, stem)
+    return CaseList(headers, _rows(scope, include_names, now), include_names, stem)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _safe_cell(value: str) -> str:
-    """Keep spreadsheets from running a cell as a formula (CSV/formula injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    """Keep spreadsheets from running a CSV cell as a formula (formula injection)."""
+    return "'" + value if value[:1] in FORMULA_START else value
+
+
+def _csv_value(value: Value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int):
+        return str(value)
+    return _safe_cell(value)
 
 
 def to_csv(cases: CaseList) -> bytes:
-    """Semicolon-separated UTF-8 with BOM: opens straight into Swedish Excel."""
+    """Semicolon-separated UTF-8 with BOM: opens straight into Swedish Excel (dates
+    as åååå-mm-dd, which Swedish Excel reads as dates)."""
     buf = io.StringIO()
     buf.write("\ufeff")
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     w.writerow(cases.headers)
     for row in cases.rows:
-        w.writerow([_safe_cell(v) for v in row])
+        w.writerow([_csv_value(v) for v in row])
     return buf.getvalue().encode("utf-8")
 
 
+DATE_FORMAT = "yyyy-mm-dd"  # the Swedish short date
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+
 def to_xlsx(cases: CaseList) -> bytes:
+    """Real date cells (Swedish format), numbers as numbers, a frozen header row
+    with filters; a text is always stored as text, never as a formula."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Ärenden")
     ws.freeze_panes = "A2"
-    widths = [16, 24, 14, 14, 9, 22, 24, 24, 10, 16, 20, 10, 24, 14, 30, 30, 24, 60]
-    for i, wdt in enumerate(widths[: len(cases.headers)]):
-        ws.column_dimensions[chr(ord("A") + i)].width = wdt
+    for i, h in enumerate(cases.headers, start=1):
+        width = _WIDTHS.get(h, 18 if h.endswith("(arbetsdagar)") else max(10, len(h) + 2))
+        ws.column_dimensions[get_column_letter(i)].width = width
     header = []
     for h in cases.headers:
         cell = WriteOnlyCell(ws, value=h)
         cell.font = Font(bold=True)
         header.append(cell)
     ws.append(header)
+
+    def cell(value: Value):
+        if isinstance(value, str):
+            c = WriteOnlyCell(ws, value=value)
+            if value[:1] in FORMULA_START:
+                c.data_type = "s"  # stored as the text it is: never run as a formula
+                c.quotePrefix = True  # and Excel keeps it text when the cell is edited
+            return c
+        c = WriteOnlyCell(ws, value=value)
+        if isinstance(value, datetime):
+            c.number_format = DATETIME_FORMAT
+        elif isinstance(value, date):
+            c.number_format = DATE_FORMAT
+        return c
+
+    n = 1
     for row in cases.rows:
-        ws.append([_safe_cell(v) for v in row])
+        ws.append([cell(v) for v in row])
+        n += 1
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(cases.headers))}{n}"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

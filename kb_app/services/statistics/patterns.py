@@ -19,6 +19,8 @@ from kb_app.domain.access import Action, Actor, can, unit_scope, visible_unit_id
 from kb_app.domain.statistics import weekday_from_sql
 from kb_app.errors import NoStatisticsAccess
 from kb_app.models import Case, Party, PatternDismissal, Unit
+from kb_app.services.base import access_log
+from kb_app.services.base.conflicts import not_excluded
 from kb_app.services.statistics.queries import weekday_sunday0
 
 
@@ -55,12 +57,16 @@ def _class_key_sql(col):
 UNIT = (Case.unit_id + literal_column("0")).label("unit")
 
 
-def _in_units(unit_ids: list[int] | None):
-    """A unit condition, or none when the actor sees the whole organisation."""
-    return [] if unit_ids is None else [Case.unit_id.in_(unit_ids)]
+def _in_units(unit_ids: list[int] | None, me: int):
+    """A unit condition (none when the actor sees the whole organisation), and never
+    a case the actor ``me`` is named as involved in (jäv)."""
+    units = [] if unit_ids is None else [Case.unit_id.in_(unit_ids)]
+    return [*units, not_excluded(me)]
 
 
-def _groups(s: Session, org_id: int, unit_ids: list[int] | None, since: datetime, key=None):
+def _groups(
+    s: Session, org_id: int, unit_ids: list[int] | None, since: datetime, me: int, key=None
+):
     ck = _class_key_sql(Party.class_name)
     q = (
         select(
@@ -75,7 +81,7 @@ def _groups(s: Session, org_id: int, unit_ids: list[int] | None, since: datetime
         .join(Case, Case.id == Party.case_id)
         .where(
             Case.organisation_id == org_id,
-            *_in_units(unit_ids),
+            *_in_units(unit_ids, me),
             Case.reported_at >= since,
             Party.kind == "pupil",
             Party.role.in_(["subjected", "involved"]),
@@ -101,7 +107,19 @@ def _dismissed(s: Session, org_id: int) -> dict[pt.MatchKey, int]:
     return out
 
 
+LIST_PATTERNS = "list_patterns"
+
+
 def find(actor: Actor | None, *, now: datetime) -> Patterns:
+    """ "Upprepade händelser" for the actor's units. The list shows pupils' names:
+    each read is in the access log."""
+    found = _find(actor, now=now)  # raises NoStatisticsAccess for anybody else
+    with session_scope() as s:
+        access_log.record(s, actor, LIST_PATTERNS, now=now)
+    return found
+
+
+def _find(actor: Actor | None, *, now: datetime) -> Patterns:
     since = now - timedelta(days=pt.WINDOW_DAYS)
     with read_scope() as s:
         names = _visible_units(s, actor)
@@ -110,7 +128,7 @@ def find(actor: Actor | None, *, now: datetime) -> Patterns:
         unit_ids = _unit_ids(actor, names)
         org_id = actor.organisation_id
         dismissed = _dismissed(s, org_id)
-        groups = _groups(s, org_id, unit_ids, since)
+        groups = _groups(s, org_id, unit_ids, since, actor.user_id)
         hidden = sum(1 for g in groups if g.key in dismissed and g.last_case_id <= dismissed[g.key])
         listed = pt.visible_groups(groups, dismissed)
         pupils = []
@@ -131,6 +149,7 @@ def find(actor: Actor | None, *, now: datetime) -> Patterns:
                 .where(
                     Case.organisation_id == org_id,
                     Case.unit_id.in_(sorted({k.unit_id for k in keys})),
+                    not_excluded(actor.user_id),
                     Case.reported_at >= since,
                     Party.kind == "pupil",
                     Party.role.in_(["subjected", "involved"]),
@@ -148,7 +167,7 @@ def find(actor: Actor | None, *, now: datetime) -> Patterns:
             ]
         base = [
             Case.organisation_id == org_id,
-            *_in_units(unit_ids),
+            *_in_units(unit_ids, actor.user_id),
             Case.reported_at >= since,
         ]
         totals = dict(s.exec(select(UNIT, func.count()).where(*base).group_by(UNIT)).all())
@@ -188,7 +207,7 @@ def _key_for_token(s: Session, actor: Actor, token: str, since: datetime) -> pt.
     if not names:
         return None
     unit_ids = _unit_ids(actor, names)
-    for g in _groups(s, actor.organisation_id, unit_ids, since):
+    for g in _groups(s, actor.organisation_id, unit_ids, since, actor.user_id):
         if g.key.token == token:
             return g
     return None

@@ -34,6 +34,7 @@ from kb_app.domain.vocab import GRADE_LABELS, GRADES, GROUND_CODES, KIND_CODES
 from kb_app.errors import NoStatisticsAccess
 from kb_app.models import Case, CaseEvent, SchoolClass, Unit
 from kb_app.services.base import limits as limits_service
+from kb_app.services.base.conflicts import excluded_cases, not_excluded
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,9 @@ class Scope:
     visible_unit_ids: tuple[int, ...]  # units whose own figures the actor may see
     units: tuple[UnitInfo, ...]  # every unit of the organisation (for averages)
     is_organiser: bool
+    # The actor, when they are named as involved in some case (jäv): those cases are
+    # left out of everything they count. None (the usual case): no condition.
+    excluded_for: int | None = None
 
     @property
     def start(self) -> datetime:
@@ -115,6 +119,9 @@ def resolve_scope(s: Session, actor: Actor | None, filters: st.Filters) -> Scope
         visible_unit_ids=visible,
         units=units,
         is_organiser=actor.is_organiser,
+        excluded_for=actor.user_id
+        if s.exec(excluded_cases(actor.user_id).limit(1)).first()
+        else None,
     )
 
 
@@ -146,6 +153,8 @@ def _conds(scope: Scope, *, units: bool = True, grade: bool = True) -> list:
         conds.append(Case.unit_id.in_(scope.unit_ids))
     if grade and scope.grade:
         conds.append(Case.grade == scope.grade)
+    if scope.excluded_for is not None:
+        conds.append(not_excluded(scope.excluded_for))
     return conds
 
 
@@ -384,8 +393,10 @@ def overview(actor: Actor | None, filters: st.Filters) -> st.Overview:
 
 def overview_in(s: Session, scope: Scope) -> st.Overview:
     flags_ = flag_counts(s, scope)
-    funnel_rows = funnel(s, scope)
+    counts = step_counts(s, scope)
+    funnel_rows = st.funnel(counts)
     return st.Overview(
+        new_measures_needed=counts.get(str(Step.NEW_MEASURES_NEEDED), 0),
         period=scope.filters.period,
         scope_label=scope.label,
         total=flags_.total,

@@ -242,8 +242,8 @@ def report_pdf(rep: YearlyReport) -> bytes:
         labels, series, names = _chart_series(key, ov)
         flow = [pdf.para(t.note, "small"), Spacer(1, 3)]
         if labels and series and key != "hotspots":
-            fmt = "%.1f" if key in ("units", "classes", "step_times") else "%.0f"
-            flow.append(pdf.bar_chart(labels, series, names=names, value_format=fmt))
+            decimals = 1 if key in ("units", "classes", "step_times") else 0
+            flow.append(pdf.bar_chart(labels, series, names=names, decimals=decimals))
         if key == "hotspots":
             widths = (
                 [22 * mm]
@@ -254,7 +254,7 @@ def report_pdf(rep: YearlyReport) -> bytes:
             flow.append(pdf.table(t.headers, t.rows, widths=widths))
         else:
             flow.append(pdf.table(t.headers, t.rows))
-        story += pdf.section(t.title, *flow)
+        story += pdf.section(t.title, *flow, keep=len(flow) - 1)  # title, note, chart
     story.append(
         pdf.para(
             "Tider räknas i svenska arbetsdagar (helgfria vardagar) från föregående steg. "

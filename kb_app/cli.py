@@ -43,15 +43,48 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _second_factors(emails: list[str]) -> dict[str, str]:
+    """What second factor each demo account has now ("" none): "app", "passkey"."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from kb_app.db import read_scope
+    from kb_app.models import Passkey, User
+
+    with read_scope() as s:
+        found = {}
+        for user in s.exec(select(User).where(User.email.in_(emails))):
+            keys = s.exec(
+                select(func.count()).select_from(Passkey).where(Passkey.user_id == user.id)
+            ).one()
+            found[user.email] = " och ".join(
+                kind for kind, has in (("app", user.totp_secret), ("passkey", keys)) if has
+            )
+        return found
+
+
 def _print_logins(logins) -> None:
     print(f"\nDemo-inloggningar (lösenord för alla: {logins[0].password}):")
     from kb_app.domain.vocab import ROLE_LABELS
 
+    factors = _second_factors([login.email for login in logins])
     for login in logins:
-        print(f"  {ROLE_LABELS[login.role]:<24} {login.email:<36} {login.name}")
+        factor = factors.get(login.email) or "ingen"
+        print(
+            f"  {ROLE_LABELS[login.role]:<24} {login.email:<36} {login.name:<24} "
+            f"tvåstegsverifiering: {factor}"
+        )
+    without = [login.email for login in logins if not factors.get(login.email)]
+    if len(without) == len(logins):
+        print(
+            "Inget av demokontona har tvåstegsverifiering (varken app eller passkey): "
+            "de loggar in med bara lösenordet, eftersom demoorganisationen inte kräver den."
+        )
+    elif without:
+        print("Utan tvåstegsverifiering (bara lösenord): " + ", ".join(without) + ".")
     print(
-        "Inget av demokontona har tvåstegsverifiering: demoorganisationen kräver den inte. "
-        "En ny organisation kräver den av huvudman, rektor och administratör."
+        "En ny organisation kräver tvåstegsverifiering av huvudman, rektor och "
+        "administratör (ändras under Inställningar)."
     )
 
 

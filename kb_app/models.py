@@ -82,6 +82,22 @@ class RecoveryCode(SQLModel, table=True):
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
 
 
+class Passkey(SQLModel, table=True):
+    """A WebAuthn credential (passkey) of a user: a second factor."""
+
+    __tablename__ = "passkey"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    credential_id: str = Field(max_length=1400, unique=True)  # base64url
+    public_key: str = Field(sa_column=Column(Text, nullable=False))  # COSE key, base64url
+    sign_count: int = 0
+    transports: str = Field(default="", max_length=200)  # comma-separated
+    name: str = Field(max_length=100)
+    created_at: datetime = _created()
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+
+
 class RoleAssignment(SQLModel, table=True):
     """A role of a user: organisation-wide (unit_id None) or for one unit."""
 
@@ -113,6 +129,10 @@ class UserSession(SQLModel, table=True):
     stage: str = Field(default="", max_length=16)
     pending_secret: str | None = Field(default=None, max_length=255)  # while enrolling
     method: str = Field(default="password", max_length=16)  # "password" or "sso"
+    # A passkey ceremony under way (services/admin/passkeys.py): "<purpose>:<challenge>",
+    # used once, valid until ``challenge_expires_at``.
+    challenge: str | None = Field(default=None, max_length=200)
+    challenge_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
 
 
 class LoginAttempt(SQLModel, table=True):

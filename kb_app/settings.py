@@ -86,6 +86,9 @@ class Settings:
     oidc_require_verified_email: bool = True
     oidc_create_users: bool = False  # unknown people of an allowed domain: an account, no roles
     oidc_counts_as_second_factor: bool = False  # the provider enforces multi-factor itself
+    # The WebAuthn relying party id of passkeys (KB_WEBAUTHN_RP_ID); "" the host of
+    # KB_PUBLIC_URL. Passkeys made for one RP id work only there.
+    webauthn_rp_id_setting: str = ""
     # Attachments (services/case/attachments.py): the largest file, and the most
     # all files of one case may take together, in megabytes.
     attachment_max_mb: int = 20
@@ -131,6 +134,10 @@ class Settings:
                 "(https://…) och starta om Värna."
             )
         return ""
+
+    @property
+    def webauthn_rp_id(self) -> str:
+        return self.webauthn_rp_id_setting or (urlsplit(self.public_url).hostname or "").lower()
 
     @property
     def secure_cookies(self) -> bool:
@@ -267,6 +274,7 @@ def get_settings() -> Settings:
         oidc_require_verified_email=_bool(os.environ.get("KB_OIDC_REQUIRE_VERIFIED_EMAIL"), True),
         oidc_create_users=_bool(os.environ.get("KB_OIDC_CREATE_USERS"), False),
         oidc_counts_as_second_factor=_bool(os.environ.get("KB_OIDC_MFA"), False),
+        webauthn_rp_id_setting=os.environ.get("KB_WEBAUTHN_RP_ID", "").strip().lower(),
         log_format=log_format,
         scheduler_lease_seconds=lease_seconds,
         backup_nightly=_bool(os.environ.get("KB_BACKUP_NIGHTLY"), False),

@@ -1,4 +1,4 @@
-"""/tvastegsverifiering: the code from the authenticator app after the password,
+"""/tvastegsverifiering: the code from the authenticator app (or a passkey) after the password,
 and /tvastegsverifiering/aktivera: set up the app (QR code), then ten recovery codes."""
 
 from __future__ import annotations
@@ -35,6 +35,32 @@ def _code_form(button: str) -> rx.Component:
     )
 
 
+def _passkey_button(label: str, variant: str = "solid") -> rx.Component:
+    return column(
+        error_notice(S.passkey_error, width="100%"),
+        rx.button(
+            rx.cond(S.passkey_busy, rx.spinner(size="2"), rx.icon("fingerprint", size=16)),
+            label,
+            on_click=S.use_passkey,
+            disabled=S.passkey_busy,
+            size="3",
+            width="100%",
+            variant=variant,
+        ),
+        spacing="2",
+    )
+
+
+def _or() -> rx.Component:
+    return rx.hstack(
+        rx.separator(size="4"),
+        muted("eller", size="1"),
+        rx.separator(size="4"),
+        align="center",
+        width="100%",
+    )
+
+
 def _loading() -> rx.Component:
     return muted("Hämtar …")
 
@@ -47,9 +73,26 @@ def second_factor_page() -> rx.Component:
                 column(
                     rx.heading("Tvåstegsverifiering", size="6"),
                     muted(S.person, size="2"),
+                    rx.cond(
+                        S.has_passkey,
+                        column(
+                            muted(
+                                "Använd en av dina passkeys: din dator eller telefon frågar "
+                                "efter fingeravtryck, ansikte eller pinkod.",
+                                size="2",
+                            ),
+                            _passkey_button("Använd passkey"),
+                            _or(),
+                        ),
+                    ),
                     muted(
-                        "Skriv koden som din autentiseringsapp visar för Värna. Har du inte "
-                        "telefonen till hands kan du skriva en av dina reservkoder i stället.",
+                        rx.cond(
+                            S.has_app,
+                            "Skriv koden som din autentiseringsapp visar för Värna. Har du inte "
+                            "telefonen till hands kan du skriva en av dina reservkoder i stället.",
+                            "Har du inte din passkey till hands kan du skriva en av dina "
+                            "reservkoder.",
+                        ),
                         size="2",
                     ),
                     _code_form("Logga in"),
@@ -107,6 +150,13 @@ def enrol_page() -> rx.Component:
                         muted("Kan du inte skanna? Skriv in den här nyckeln i appen:", size="1"),
                         rx.code(S.secret_text, size="2", class_name="kb-secret"),
                         _code_form("Aktivera och logga in"),
+                        _or(),
+                        muted(
+                            "Har du hellre en passkey (fingeravtryck, ansikte eller pinkod "
+                            "i din dator eller telefon)? Då behövs ingen app.",
+                            size="2",
+                        ),
+                        _passkey_button("Använd en passkey i stället", variant="soft"),
                         rx.link("Avbryt och logga in igen", href=routes.LOGIN, size="2"),
                     ),
                     _loading(),

@@ -321,6 +321,7 @@ def _account_content() -> rx.Component:
         ),
         _password_card(),
         _second_factor_account_card(),
+        _passkeys_card(),
         _sessions_card(),
         max_width="44rem",
     )
@@ -391,56 +392,62 @@ def _session_row(row) -> rx.Component:
     )
 
 
+def _recovery_codes() -> rx.Component:
+    """Reserve codes: how many are left, the new ones once, and a way to renew them.
+    Shown with an app and with a passkey: either way they are the way back in."""
+    return column(
+        muted(
+            "Reservkoder kvar: ",
+            rx.text.strong(AccountState.recovery_left),
+            ". Har du använt eller tappat bort dem kan du ta fram tio nya; de gamla "
+            "slutar då att fungera.",
+            size="2",
+        ),
+        rx.cond(
+            AccountState.new_codes.length() > 0,
+            column(
+                rx.callout(
+                    "Spara koderna nu: de visas bara en gång.",
+                    icon="key-round",
+                    color_scheme="teal",
+                    width="100%",
+                ),
+                rx.el.ul(
+                    rx.foreach(
+                        AccountState.new_codes,
+                        lambda c: rx.el.li(rx.code(c, size="3")),
+                    ),
+                    class_name="kb-codes",
+                    aria_label="Nya reservkoder",
+                ),
+                rx.button("Jag har sparat koderna", on_click=AccountState.hide_codes, size="2"),
+            ),
+            rx.box(
+                rx.button(
+                    rx.icon("refresh-cw", size=16),
+                    "Ta fram nya reservkoder",
+                    on_click=AccountState.renew_codes,
+                    variant="soft",
+                    size="2",
+                )
+            ),
+        ),
+    )
+
+
 def _second_factor_account_card() -> rx.Component:
     return section_card(
         "Tvåstegsverifiering",
         rx.cond(
             AccountState.has_app,
-            column(
-                muted(
-                    "Du loggar in med lösenord och en kod från din autentiseringsapp. "
-                    "Reservkoder kvar: ",
-                    rx.text.strong(AccountState.recovery_left),
-                    ". Har du använt eller tappat bort dem kan du ta fram tio nya; de gamla "
-                    "slutar då att fungera.",
-                    size="2",
-                ),
-                rx.cond(
-                    AccountState.new_codes.length() > 0,
-                    column(
-                        rx.callout(
-                            "Spara koderna nu: de visas bara en gång.",
-                            icon="key-round",
-                            color_scheme="teal",
-                            width="100%",
-                        ),
-                        rx.el.ul(
-                            rx.foreach(
-                                AccountState.new_codes,
-                                lambda c: rx.el.li(rx.code(c, size="3")),
-                            ),
-                            class_name="kb-codes",
-                            aria_label="Nya reservkoder",
-                        ),
-                        rx.button(
-                            "Jag har sparat koderna", on_click=AccountState.hide_codes, size="2"
-                        ),
-                    ),
-                    rx.box(
-                        rx.button(
-                            rx.icon("refresh-cw", size=16),
-                            "Ta fram nya reservkoder",
-                            on_click=AccountState.renew_codes,
-                            variant="soft",
-                            size="2",
-                        )
-                    ),
-                ),
+            muted(
+                "Du loggar in med lösenord och en kod från din autentiseringsapp.",
+                size="2",
             ),
             column(
                 muted(
                     "Med tvåstegsverifiering räcker inte ett stulet lösenord: inloggningen "
-                    "kräver också en kod från en app i din telefon.",
+                    "kräver också en kod från en app i din telefon, eller en passkey.",
                     size="2",
                 ),
                 rx.box(
@@ -452,6 +459,104 @@ def _second_factor_account_card() -> rx.Component:
                     )
                 ),
             ),
+        ),
+        rx.cond(
+            AccountState.has_app | (AccountState.passkeys.length() > 0),
+            _recovery_codes(),
+        ),
+    )
+
+
+def _passkey_row(row) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(row["name"], weight="medium", size="2")),
+        rx.table.cell(rx.text(row["created"], size="2")),
+        rx.table.cell(
+            rx.text(rx.cond(row["last_used"] != "", row["last_used"], "aldrig"), size="2")
+        ),
+        rx.table.cell(
+            rx.button(
+                "Ta bort",
+                variant="soft",
+                color_scheme="gray",
+                size="1",
+                on_click=AccountState.remove_passkey(row["id"]),
+                aria_label="Ta bort passkeyn " + row["name"],
+            )
+        ),
+    )
+
+
+def _passkeys_card() -> rx.Component:
+    return section_card(
+        "Passkeys",
+        muted(
+            "En passkey är en inloggningsnyckel i din dator, telefon eller säkerhetsnyckel, "
+            "som du låser upp med fingeravtryck, ansikte eller pinkod. Den fungerar som andra "
+            "steget efter lösenordet, i stället för en kod från appen, och kan inte lockas "
+            "fram av en falsk inloggningssida.",
+            size="2",
+        ),
+        rx.cond(
+            AccountState.passkeys.length() > 0,
+            rx.box(
+                rx.table.root(
+                    rx.table.header(
+                        rx.table.row(
+                            rx.table.column_header_cell("Namn"),
+                            rx.table.column_header_cell("Tillagd"),
+                            rx.table.column_header_cell("Senast använd"),
+                            rx.table.column_header_cell(
+                                rx.el.span("Åtgärd", class_name="kb-visually-hidden")
+                            ),
+                        )
+                    ),
+                    rx.table.body(rx.foreach(AccountState.passkeys, _passkey_row)),
+                    variant="surface",
+                    size="1",
+                    aria_label="Dina passkeys",
+                ),
+                overflow_x="auto",
+                width="100%",
+            ),
+            muted("Du har ingen passkey ännu.", size="2"),
+        ),
+        saved_notice(AccountState.passkey_message),
+        rx.form(
+            column(
+                rx.el.label("Namn på passkeyn", html_for="passkey_name", class_name="kb-label"),
+                rx.text(
+                    "Till exempel ”Jobbdatorn” eller ”Telefonen”, så att du känner igen den.",
+                    id="passkey_name-hint",
+                    class_name="kb-hint",
+                ),
+                rx.input(
+                    id="passkey_name",
+                    name="passkey_name",
+                    size="3",
+                    width="100%",
+                    auto_complete="off",
+                    aria_describedby="passkey_name-hint",
+                ),
+                error_notice(AccountState.passkey_error, width="100%"),
+                rx.box(
+                    rx.button(
+                        rx.cond(
+                            AccountState.passkey_busy,
+                            rx.spinner(size="2"),
+                            rx.icon("fingerprint", size=16),
+                        ),
+                        "Lägg till passkey",
+                        type="submit",
+                        size="2",
+                        disabled=AccountState.passkey_busy,
+                    )
+                ),
+                spacing="2",
+            ),
+            key=AccountState.passkey_form_key,
+            on_submit=AccountState.add_passkey,
+            width="100%",
         ),
     )
 

@@ -10,8 +10,10 @@ from kb_app.dbtypes import utcnow
 from kb_app.domain.access import Page
 from kb_app.errors import AccessDenied
 from kb_app.services.admin import account, auth, org_settings
+from kb_app.services.admin import passkeys as pk
 from kb_app.services.admin import second_factor as mfa
 from kb_app.state.base import SESSION_COOKIE, AppState, cookie_value
+from kb_app.state.second_factor import browser_error, passkey_script
 
 MSG_DENIED = "Du saknar behörighet att ändra inställningarna."
 
@@ -166,6 +168,12 @@ class AccountState(AppState):
     has_app: bool = False  # an authenticator app (second factor) is set up
     recovery_left: int = 0
     new_codes: list[str] = []  # shown once, right after they were made
+    passkeys: list[dict[str, str]] = []  # id, name, created, last_used
+    passkey_error: str = ""  # beside the name field
+    passkey_message: str = ""
+    passkey_busy: bool = False
+    passkey_form_key: int = 0  # changes after a passkey is added: the name field empties
+    _passkey_name: str = ""  # the name typed for the ceremony under way
 
     def _token(self) -> str | None:
         return cookie_value(self.router.headers.cookie, SESSION_COOKIE)
@@ -193,9 +201,12 @@ class AccountState(AppState):
             return events
         await self._load_sessions(actor)
         self.new_codes = []
+        self.passkey_error = self.passkey_message = ""
+        self.passkey_busy = False
         called = await self._call_service(mfa.status, actor=actor)
         if called.ok:
             self.has_app, self.recovery_left = called.value
+        await self._load_passkeys(actor)
         called = await self._call_service(org_settings.my_account, actor=actor)
         if not called.ok:
             return
@@ -203,6 +214,75 @@ class AccountState(AppState):
         self.account_name = str(account["name"])
         self.account_email = str(account["email"])
         self.daily_digest = bool(account["daily_digest"])
+
+    async def _load_passkeys(self, actor=None) -> None:
+        called = await self._call_service(
+            pk.my_passkeys, **({} if actor is None else {"actor": actor})
+        )
+        if called.ok:
+            self.passkeys = [
+                {"id": str(k.id), "name": k.name, "created": k.created, "last_used": k.last_used}
+                for k in called.value
+            ]
+
+    @rx.event
+    async def add_passkey(self, form_data: dict):
+        """ "Lägg till passkey": the browser makes one with a challenge drawn now."""
+        name = str((form_data or {}).get("passkey_name", ""))[: pk.NAME_MAX * 4]
+        self.passkey_error = self.passkey_message = ""
+        called = await self._call_service(pk.begin_registration, self._token(), name, now=utcnow())
+        if not called.ok:
+            return called.events or None
+        if called.value.error:
+            self.passkey_error = called.value.error
+            return None
+        self._passkey_name = name
+        self.passkey_busy = True
+        return rx.call_script(
+            passkey_script("create", called.value.options), callback=AccountState.passkey_created
+        )
+
+    @rx.event
+    async def passkey_created(self, result: str):
+        """The browser's answer to "Lägg till passkey"."""
+        self.passkey_busy = False
+        problem = browser_error(result)
+        if problem:
+            self.passkey_error = problem
+            return None
+        called = await self._call_service(
+            pk.finish_registration, self._token(), result, self._passkey_name, now=utcnow()
+        )
+        if not called.ok:
+            return called.events or None
+        if called.value.error:
+            self.passkey_error = called.value.error
+            return None
+        self._passkey_name = ""
+        self.passkey_form_key += 1
+        self.passkey_message = "Passkeyn är tillagd. Nästa gång du loggar in kan du använda den."
+        if called.value.recovery_codes:
+            self.new_codes = called.value.recovery_codes
+            self.recovery_left = len(called.value.recovery_codes)
+        await self._load_passkeys()
+        return None
+
+    @rx.event
+    async def remove_passkey(self, passkey_id: str):
+        if not isinstance(passkey_id, str) or not passkey_id.isdigit():
+            return None
+        self.passkey_error = self.passkey_message = ""
+        called = await self._call_service(
+            pk.remove, int(passkey_id), now=utcnow(), client=self.router.session.client_ip or ""
+        )
+        if not called.ok:
+            return called.events or None
+        if called.value:
+            self.passkey_error = called.value
+        else:
+            self.passkey_message = "Passkeyn är borttagen."
+        await self._load_passkeys()
+        return None
 
     @rx.event
     async def start_enrolment(self):

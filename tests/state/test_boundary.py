@@ -174,10 +174,11 @@ EVENTS = {
         "set_period_kind", "set_unit", "set_year",
     ],
     "AccountState": [
-        "end_other_sessions", "end_session", "hide_codes", "load", "renew_codes",
-        "set_daily_digest", "start_enrolment",
+        "add_passkey", "end_other_sessions", "end_session", "hide_codes", "load",
+        "passkey_created", "remove_passkey", "renew_codes", "set_daily_digest",
+        "start_enrolment",
     ],
-    "SecondFactorState": ["finish", "load", "submit_code"],
+    "SecondFactorState": ["finish", "load", "passkey_done", "submit_code", "use_passkey"],
     "ReportLinksState": ["load", "rotate"],
 }  # fmt: skip
 

@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 
 from kb_app.db import session_scope
 from kb_app.domain.access import Actor
-from kb_app.models import LoginAttempt, OrgSetting, RoleAssignment, User, UserSession
+from kb_app.models import LoginAttempt, OrgSetting, Passkey, RoleAssignment, User, UserSession
 from kb_app.services.base.prepared import Reader, read_connection
 from kb_app.settings import get_settings
 
@@ -72,6 +72,10 @@ class Event:
     SECOND_FACTOR_ENROLLED = "mfa_enrolled"
     RECOVERY_USED = "mfa_recovery"
     RECOVERY_RENEWED = "mfa_new_codes"
+    PASSKEY_ADDED = "passkey_added"
+    PASSKEY_REMOVED = "passkey_removed"
+    PASSKEY_OK = "passkey_ok"
+    PASSKEY_FAILED = "passkey_failed"
     SSO_SUCCESS = "sso_success"
     SSO_REFUSED = "sso_refused"
 
@@ -232,17 +236,28 @@ def second_factor_roles(s: Session, organisation_id: int) -> frozenset[str]:
     return frozenset(r.strip() for r in raw.split(",") if r.strip())
 
 
-def second_factor_stage(s: Session, user: User) -> str:
-    """What a login of ``user`` still needs after a right password: a code from
-    their app (they have one), enrolment (one of their roles must have one), or
-    nothing ("")."""
-    if user.totp_secret:
-        return STAGE_VERIFY
+def has_passkey(s: Session, user_id: int) -> bool:
+    """Whether the user has registered a passkey (services/admin/passkeys.py)."""
+    count = select(func.count()).select_from(Passkey).where(Passkey.user_id == user_id)
+    return s.exec(count).one() > 0
+
+
+def second_factor_required(s: Session, user: User) -> bool:
+    """Whether one of the user's roles must log in with a second factor."""
     must = second_factor_roles(s, user.organisation_id)
     if not must:
-        return ""
+        return False
     roles = set(s.exec(select(RoleAssignment.role).where(RoleAssignment.user_id == user.id)))
-    return STAGE_ENROL if roles & must else ""
+    return bool(roles & must)
+
+
+def second_factor_stage(s: Session, user: User) -> str:
+    """What a login of ``user`` still needs after a right password: a code from
+    their app or one of their passkeys (they have one), enrolment (one of their
+    roles must have a second factor), or nothing ("")."""
+    if user.totp_secret or has_passkey(s, user.id):
+        return STAGE_VERIFY
+    return STAGE_ENROL if second_factor_required(s, user) else ""
 
 
 def create_session(

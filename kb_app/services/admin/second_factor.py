@@ -56,6 +56,8 @@ class Pending:
     stage: str
     name: str
     email: str
+    has_app: bool = False  # verifying: the user has an authenticator app
+    has_passkey: bool = False  # verifying: the user has a passkey
     secret: str = ""  # while enrolling: the secret to type in by hand
     qr_data_uri: str = ""  # while enrolling: the QR code (SVG), drawn here
 
@@ -129,7 +131,7 @@ def new_recovery_codes() -> list[str]:
 # --- the half-done login -----------------------------------------------------------
 
 
-def _pending_row(s: Session, token: str | None, now: datetime) -> UserSession | None:
+def pending_row(s: Session, token: str | None, now: datetime) -> UserSession | None:
     row = auth.live_session(s, token)
     if row is None or not row.stage:
         return None
@@ -142,11 +144,17 @@ def pending(token: str | None, *, now: datetime) -> Pending | None:
     """The half-done login behind ``token`` (None: there is none). While enrolling,
     a secret is drawn once for the session and shown with its QR code."""
     with session_scope() as s:
-        row = _pending_row(s, token, now)
+        row = pending_row(s, token, now)
         user = s.get(User, row.user_id) if row else None
         if row is None or user is None or not user.active:
             return None
-        result = Pending(stage=row.stage, name=user.name, email=user.email)
+        result = Pending(
+            stage=row.stage,
+            name=user.name,
+            email=user.email,
+            has_app=bool(user.totp_secret),
+            has_passkey=auth.has_passkey(s, user.id),
+        )
         if row.stage == ENROL:
             secret = _open(row.pending_secret)
             if secret is None:
@@ -163,14 +171,26 @@ def pending(token: str | None, *, now: datetime) -> Pending | None:
         return result
 
 
-def _fail(s: Session, row: UserSession, *, now: datetime, client: str) -> Outcome:
-    auth.record(s, auth.Event.SECOND_FACTOR_FAILED, now=now, user_id=row.user_id, client=client)
+def fail(
+    s: Session,
+    row: UserSession,
+    *,
+    now: datetime,
+    client: str,
+    event: str = auth.Event.SECOND_FACTOR_FAILED,
+    message: str = MSG_BAD_CODE,
+) -> Outcome:
+    """A wrong code or passkey answer (``event``); the fifth in one half-done login
+    (codes and passkeys together) ends it."""
+    auth.record(s, event, now=now, user_id=row.user_id, client=client)
     s.flush()
     tries = len(
         s.exec(
             select(LoginAttempt.id).where(
                 LoginAttempt.user_id == row.user_id,
-                LoginAttempt.outcome == auth.Event.SECOND_FACTOR_FAILED,
+                LoginAttempt.outcome.in_(
+                    [auth.Event.SECOND_FACTOR_FAILED, auth.Event.PASSKEY_FAILED]
+                ),
                 LoginAttempt.at >= row.last_seen_at,
             )
         ).all()
@@ -179,10 +199,10 @@ def _fail(s: Session, row: UserSession, *, now: datetime, client: str) -> Outcom
         row.revoked_at = now
         s.add(row)
         return Outcome(False, MSG_TOO_MANY, restart=True)
-    return Outcome(False, MSG_BAD_CODE)
+    return Outcome(False, message)
 
 
-def _promote(s: Session, row: UserSession, *, now: datetime) -> str:
+def promote(s: Session, row: UserSession, *, now: datetime) -> str:
     row.stage = ""
     row.pending_secret = None
     row.last_seen_at = now
@@ -194,14 +214,17 @@ def _promote(s: Session, row: UserSession, *, now: datetime) -> str:
 def verify(token: str | None, code: str, *, now: datetime, client: str = "") -> Outcome:
     """The code of a user's app, or one of their recovery codes."""
     with session_scope() as s:
-        row = _pending_row(s, token, now)
+        row = pending_row(s, token, now)
         if row is None or row.stage != VERIFY:
             return Outcome(False, MSG_EXPIRED, restart=True)
         user = s.get(User, row.user_id)
-        secret = _open(user.totp_secret) if user and user.active else None
-        if secret is None:
+        if user is None or not user.active:
             return Outcome(False, MSG_EXPIRED, restart=True)
-        step = matching_step(secret, code, now, user.totp_last_step)
+        secret = _open(user.totp_secret)
+        if secret is None and not auth.has_passkey(s, user.id):
+            return Outcome(False, MSG_EXPIRED, restart=True)
+        # (a user with passkeys only types a recovery code here)
+        step = matching_step(secret, code, now, user.totp_last_step) if secret else None
         if step is not None:
             # Conditional: two tabs racing with one code, only one wins.
             won = s.execute(
@@ -211,7 +234,7 @@ def verify(token: str | None, code: str, *, now: datetime, client: str = "") -> 
             ).rowcount
             if won:
                 auth.record(s, auth.Event.SECOND_FACTOR_OK, now=now, user_id=user.id, client=client)
-                return Outcome(True, start_page=_promote(s, row, now=now))
+                return Outcome(True, start_page=promote(s, row, now=now))
         elif len(_normal_recovery(code)) == 10:
             used = s.execute(
                 update(RecoveryCode)
@@ -224,15 +247,15 @@ def verify(token: str | None, code: str, *, now: datetime, client: str = "") -> 
             ).rowcount
             if used:
                 auth.record(s, auth.Event.RECOVERY_USED, now=now, user_id=user.id, client=client)
-                return Outcome(True, start_page=_promote(s, row, now=now))
-        return _fail(s, row, now=now, client=client)
+                return Outcome(True, start_page=promote(s, row, now=now))
+        return fail(s, row, now=now, client=client)
 
 
 def confirm_enrolment(token: str | None, code: str, *, now: datetime, client: str = "") -> Outcome:
     """The first code from the newly set-up app: the secret is kept, ten recovery
     codes are made (returned once), and the login goes on."""
     with session_scope() as s:
-        row = _pending_row(s, token, now)
+        row = pending_row(s, token, now)
         if row is None or row.stage != ENROL:
             return Outcome(False, MSG_EXPIRED, restart=True)
         user = s.get(User, row.user_id)
@@ -241,16 +264,16 @@ def confirm_enrolment(token: str | None, code: str, *, now: datetime, client: st
             return Outcome(False, MSG_EXPIRED, restart=True)
         step = matching_step(secret, code, now, 0)
         if step is None:
-            return _fail(s, row, now=now, client=client)
+            return fail(s, row, now=now, client=client)
         user.totp_secret = _seal(secret)
         user.totp_last_step = step
         s.add(user)
-        codes = _replace_recovery_codes(s, user.id, now=now)
+        codes = replace_recovery_codes(s, user.id, now=now)
         auth.record(s, auth.Event.SECOND_FACTOR_ENROLLED, now=now, user_id=user.id, client=client)
-        return Outcome(True, recovery_codes=codes, start_page=_promote(s, row, now=now))
+        return Outcome(True, recovery_codes=codes, start_page=promote(s, row, now=now))
 
 
-def _replace_recovery_codes(s: Session, user_id: int, *, now: datetime) -> list[str]:
+def replace_recovery_codes(s: Session, user_id: int, *, now: datetime) -> list[str]:
     s.execute(
         update(RecoveryCode)
         .where(RecoveryCode.user_id == user_id, RecoveryCode.used_at.is_(None))
@@ -297,13 +320,13 @@ def start_enrolment(actor: Actor, token: str | None, *, now: datetime) -> bool:
 
 def new_recovery_codes_for(actor: Actor, token: str | None, *, now: datetime) -> list[str]:
     """Ten new recovery codes for the signed-in user (the old ones stop working);
-    none if the user has no app."""
+    none if the user has no second factor (app or passkey)."""
     with session_scope() as s:
         row = auth.live_session(s, token)
         mine = row is not None and not row.stage and row.user_id == actor.user_id
         user = s.get(User, row.user_id) if mine else None
-        if user is None or not user.totp_secret:
+        if user is None or not (user.totp_secret or auth.has_passkey(s, user.id)):
             return []
-        codes = _replace_recovery_codes(s, user.id, now=now)
+        codes = replace_recovery_codes(s, user.id, now=now)
         auth.record(s, auth.Event.RECOVERY_RENEWED, now=now, user_id=user.id)
         return codes

@@ -466,6 +466,73 @@ async def preview_reply_pack(request: Request):
     return HTMLResponse(pack.html(), headers=NO_STORE)
 
 
+# --------------------------------------------------------------------------- register extract
+# Organisers only. The name travels in a POST body, never in an address.
+
+
+async def _register_request(request: Request):
+    """(actor, name) of a register-extract request, or the response to give instead."""
+    actor, resp = await _export_actor(request)
+    if resp is not None:
+        return None, resp
+    if not can(actor, Action.REGISTER_EXTRACT):
+        return None, PlainTextResponse(MSG_FORBIDDEN, status_code=403, headers=NO_STORE)
+    if request.method == "GET":
+        return (actor, None), None
+    if not _same_origin(request):
+        return None, PlainTextResponse("Ogiltig begäran.", status_code=403)
+    form = await _form(request)
+    return (actor, form.get("namn", "")), None
+
+
+async def register_extract_page(request: Request):
+    from kb_app.errors import InvalidInput
+    from kb_app.services.statistics import register_extract
+
+    asked, resp = await _register_request(request)
+    if resp is not None:
+        return resp
+    actor, name = asked
+    if name is None:
+        return HTMLResponse(register_extract.render_html(None), headers=NO_STORE)
+    try:
+        found = await run_in_threadpool(lambda: register_extract.search(actor, name, now=utcnow()))
+    except AccessDenied as exc:
+        return PlainTextResponse(exc.message, status_code=403, headers=NO_STORE)
+    except InvalidInput as exc:
+        error = next(iter(exc.errors.values()), register_extract.MSG_NAME)
+        return HTMLResponse(
+            register_extract.render_html(None, name=name, error=error), headers=NO_STORE
+        )
+    log.info("user %s searched the register: %s cases", actor.user_id, len(found.hits))
+    return HTMLResponse(register_extract.render_html(found, name=name), headers=NO_STORE)
+
+
+async def register_extract_pdf(request: Request):
+    from kb_app.errors import InvalidInput
+    from kb_app.services.statistics import register_extract
+
+    asked, resp = await _register_request(request)
+    if resp is not None:
+        return resp
+    actor, name = asked
+    try:
+        body, filename = await run_in_threadpool(
+            lambda: register_extract.extract_pdf(actor, name or "", now=utcnow())
+        )
+    except AccessDenied as exc:
+        return PlainTextResponse(exc.message, status_code=403, headers=NO_STORE)
+    except InvalidInput as exc:
+        error = next(iter(exc.errors.values()), register_extract.MSG_NAME)
+        return HTMLResponse(
+            register_extract.render_html(None, name=name or "", error=error),
+            status_code=400,
+            headers=NO_STORE,
+        )
+    log.info("user %s made a register extract", actor.user_id)
+    return _download(body, filename, "application/pdf")
+
+
 # --------------------------------------------------------------------------- attachments
 # The page posts the file's bytes here (fetch, the body is the file); Reflex's own
 # upload route (/_upload, a public folder) is never used. The answer is a code the
@@ -668,6 +735,8 @@ def routes() -> list[Route]:
         Route(paths.EXPORT_REPORT + ".{fmt:str}", export_report, methods=["GET"]),
         Route(paths.EXPORT_REPLY_PACK, export_reply_pack, methods=["GET"]),
         Route(paths.EXPORT_REPLY_PACK_PREVIEW, preview_reply_pack, methods=["GET"]),
+        Route(paths.REGISTER_EXTRACT, register_extract_page, methods=["GET", "POST"]),
+        Route(paths.REGISTER_EXTRACT_PDF, register_extract_pdf, methods=["POST"]),
         Route(paths.ATTACHMENT_UPLOAD + "/{case_id}", upload_attachment, methods=["POST"]),
         Route(paths.ATTACHMENT + "/{attachment_id}", download_attachment, methods=["GET"]),
     ]

@@ -39,6 +39,7 @@ class Action(StrEnum):
     ATTACH_FILE = "attach_file"  # a file on a comment (the investigation's: RECORD_INVESTIGATION)
     DOWNLOAD_ATTACHMENT = "download_attachment"
     VIEW_ACCESS_LOG = "view_access_log"  # "Vem har läst ärendet": principals and organisers
+    REGISTER_EXTRACT = "register_extract"  # a person's cases (GDPR art. 15): organisers
 
 
 class Page(StrEnum):
@@ -212,6 +213,8 @@ def can(actor: Actor | None, action: Action) -> bool:
             return actor.is_admin
         case Action.MANAGE_REPORT_LINKS:
             return actor.is_admin or actor.is_principal
+        case Action.REGISTER_EXTRACT:
+            return actor.is_organiser
         case Action.SETTINGS:
             # The organisation's settings: the organiser and the admin (issue 14.6)
             return actor.is_organiser or actor.is_admin

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app import routes
 from kb_app.components.case_table import scroll_table
 from kb_app.components.charts import chart_card
 from kb_app.components.forms import field, select
@@ -414,6 +415,18 @@ def exports_tab() -> rx.Component:
                     _download("Förhandsgranska svarspaket", S.pack_href, "eye", True),
                 ),
                 align="end",
+            ),
+        ),
+        rx.cond(
+            S.may_extract,
+            _export_card(
+                "Registerutdrag",
+                "När någon begär att få veta vad som finns om hen (dataskyddsförordningen, "
+                "artikel 15): sök på namnet, se alla ärenden där personen förekommer och i "
+                "vilken roll, och hämta ett utdrag där andra personer är maskerade.",
+                _downloads(
+                    _download("Sök och ta fram utdrag", routes.REGISTER_EXTRACT, "search"),
+                ),
             ),
         ),
         spacing="4",

@@ -13,7 +13,7 @@ import reflex as rx
 from kb_app import routes
 from kb_app.dbtypes import utcnow
 from kb_app.domain import statistics as st
-from kb_app.domain.access import Page
+from kb_app.domain.access import Action, Page, can
 from kb_app.domain.fmt import sv_date
 from kb_app.domain.vocab import GRADE_LABELS
 from kb_app.errors import AccessDenied
@@ -96,6 +96,7 @@ class StatisticsState(AppState):
     # Exports
     include_names: bool = False
     pack_ref: str = ""
+    may_extract: bool = False  # the register extract (organisers)
 
     @rx.var
     def year_options(self) -> list[dict[str, str]]:
@@ -173,6 +174,7 @@ class StatisticsState(AppState):
         if not called.ok:
             return
         opts = called.value
+        self.may_extract = can(actor, Action.REGISTER_EXTRACT)
         try:
             self.school_year_options = [
                 _option(str(y), st.school_year(y).label.replace("Läsåret ", ""))
@@ -216,6 +218,7 @@ class StatisticsState(AppState):
         self.figs, self.rows, self.heads, self.kpis = {}, {}, {}, []
         self.pupils, self.recurring_places, self.recurring_times = [], [], []
         self.ready = False
+        self.may_extract = False
 
     async def _refresh(self, actor=None):
         actor = actor or await self._actor()

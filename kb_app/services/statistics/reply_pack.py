@@ -243,10 +243,14 @@ def compose(
     officials: list[str],
     actor_name: str,
     now: datetime,
+    any_role: bool = False,
+    show_reporter: bool = False,
 ) -> ReplyPack:
+    """``any_role`` (the register extract): ``party_id`` may be any party and no
+    child is chosen when it is None; ``show_reporter`` names the reporter."""
     subjected = [p for p in parties if p.role == "subjected"]
-    kept = next((p for p in subjected if p.id == party_id), None)
-    if kept is None:
+    kept = next((p for p in (parties if any_role else subjected) if p.id == party_id), None)
+    if kept is None and not any_role:
         kept = next(
             (p for p in subjected if p.kind == "pupil"), subjected[0] if subjected else None
         )
@@ -275,7 +279,7 @@ def compose(
             people.append(Person(name, stand_in, cat))
     reporter = " ".join((case.reporter_name or "").split())
     if reporter:
-        if show_staff:
+        if show_staff or show_reporter:
             people.append(Person(reporter, None, "staff"))
         else:
             stand_in = _stand_in(pseudo, "staff", person_key("", reporter, case.unit_id))
@@ -291,7 +295,7 @@ def compose(
     about = "Avser: " + (
         kept.name + (f", {kept.class_name}" if kept.class_name else "")
         if kept and kept.name
-        else "den utsatta"
+        else (reporter if show_reporter and reporter else "den utsatta")
     )
     notices = [
         "Andra barns namn är ersatta med beteckningar (”Elev A”, ”Elev B” …) överallt i "
@@ -516,6 +520,17 @@ def render_pdf(pack: ReplyPack) -> bytes:
         _notice_box(pack.notices, S),
         Spacer(1, 4),
     ]
+    story += story_sections(pack, S)
+    return pdf.build(
+        story,
+        title=pack.title,
+        footer=lambda: f"{pack.reference} · Svarspaket · Innehåller sekretessuppgifter",
+    )
+
+
+def story_sections(pack: ReplyPack, S) -> list:
+    """The pack's sections as PDF flowables (also the register extract's per case)."""
+    story: list = []
     for section in pack.sections:
         flow = []
         for b in section.blocks:
@@ -532,11 +547,7 @@ def render_pdf(pack: ReplyPack) -> bytes:
             else:
                 flow.append(pdf.para(b.text, b.style))
         story += pdf.section(section.title, *flow)
-    return pdf.build(
-        story,
-        title=pack.title,
-        footer=lambda: f"{pack.reference} · Svarspaket · Innehåller sekretessuppgifter",
-    )
+    return story
 
 
 # --------------------------------------------------------------------------- HTML

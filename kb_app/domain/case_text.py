@@ -15,7 +15,7 @@ from kb_app.domain.process import (
     parse_date,
 )
 
-PARTY_ROLE_LABELS = {"subjected": "Utsatt", "involved": "Inblandad"}
+PARTY_ROLE_LABELS = {"subjected": "Utsatt", "involved": "Inblandad", "witness": "Vittne"}
 
 
 def event_label(kind: str) -> str:

@@ -39,6 +39,7 @@ class Action(StrEnum):
     ATTACH_FILE = "attach_file"  # a file on a comment (the investigation's: RECORD_INVESTIGATION)
     DOWNLOAD_ATTACHMENT = "download_attachment"
     VIEW_ACCESS_LOG = "view_access_log"  # "Vem har läst ärendet": principals and organisers
+    EDIT_PARTIES = "edit_parties"  # add, correct or remove a party, with a reason
 
 
 class Page(StrEnum):
@@ -119,6 +120,7 @@ INVESTIGATOR_ACTIONS = frozenset(
         Action.COMMENT,
         Action.ATTACH_FILE,
         Action.DOWNLOAD_ATTACHMENT,
+        Action.EDIT_PARTIES,
     }
 )
 
@@ -141,6 +143,7 @@ PRINCIPAL_ACTIONS = frozenset(
         Action.ATTACH_FILE,
         Action.DOWNLOAD_ATTACHMENT,
         Action.VIEW_ACCESS_LOG,
+        Action.EDIT_PARTIES,
     }
 )
 

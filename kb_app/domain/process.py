@@ -73,6 +73,7 @@ class EventKind(StrEnum):
     CONFLICT_REJECTED = "conflict_rejected"
     HANDED_OVER = "handed_over"  # the admin handed a leaving principal's case to another
     ATTACHMENT_ADDED = "attachment_added"
+    PARTY_CHANGED = "party_changed"  # a party added, corrected or removed, with a reason
 
 
 EVENT_LABELS: dict[str, str] = {
@@ -90,6 +91,7 @@ EVENT_LABELS: dict[str, str] = {
     EventKind.CONFLICT_REJECTED: "Jäv avvisat",
     EventKind.HANDED_OVER: "Överlämnat till ny ansvarig",
     EventKind.ATTACHMENT_ADDED: "Bilaga",
+    EventKind.PARTY_CHANGED: "Berörda personer ändrade",
 }
 
 # The step a case is "at" is the last one completed; the next step is what is due.

@@ -95,6 +95,7 @@ FLAG_FIELDS = (
     "can_attach",
     "can_attach_investigation",
     "can_view_access_log",
+    "can_edit_parties",
 )
 
 
@@ -161,6 +162,7 @@ class CaseView:
     can_attach: bool = False
     can_attach_investigation: bool = False
     can_view_access_log: bool = False
+    can_edit_parties: bool = False
 
     def head(self) -> dict[str, str]:
         return {k: str(getattr(self, k) or "") for k in HEAD_FIELDS}
@@ -305,6 +307,10 @@ def _view(s: Session, actor: Actor, case: Case, facts: CaseFacts, now: datetime)
         conclusion=CONCLUSION_LABELS.get(case.conclusion, ""),
         parties=[
             {
+                "id": str(p.id),
+                "role_code": p.role,
+                "kind_code": p.kind,
+                "name_value": p.name,
                 "role": case_text.PARTY_ROLE_LABELS.get(p.role, p.role),
                 "kind": PARTY_KIND_LABELS.get(p.kind, p.kind),
                 "name": p.name or "(namn ej angivet)",
@@ -367,6 +373,7 @@ def _view(s: Session, actor: Actor, case: Case, facts: CaseFacts, now: datetime)
         can_attach=may(Action.ATTACH_FILE),
         can_attach_investigation=may(Action.RECORD_INVESTIGATION) and not closed,
         can_view_access_log=may(Action.VIEW_ACCESS_LOG),
+        can_edit_parties=may(Action.EDIT_PARTIES) and not closed,
         candidates=(
             [{"id": str(u.id), "name": u.name} for u in _candidate_rows(s, actor, case)]
             if allowed(Transition.DELEGATE)

@@ -31,7 +31,7 @@ from kb_app.state.base import SESSION_COOKIE, AppState, cookie_value
 CASE_PATH = re.compile(r"^/arenden/(\d{1,12})(?:/akt)?/?$")
 PAGE_PATH = re.compile(r"^/arenden/(\d{1,12})/?$")  # the case page, not the case file
 
-MEASURE_FIELDS = ["level", "description", "responsible", "due_on"]
+MEASURE_FIELDS = ["level", "description", "responsible", "responsible_user_id", "due_on"]
 
 # The live case page (see ``CaseState.watch``): how often an open page re-checks
 # the session and the user's access although nothing moved.
@@ -80,6 +80,7 @@ class CaseState(AppState):
         self.delegations = []
         self.promptness = []
         self.conflicts = []
+        self.measure_users = []
         self.stale_form = ""
         self.party_mode = ""
         self.party_target = ""
@@ -106,6 +107,7 @@ class CaseState(AppState):
     errors: dict[str, str] = {}
     notice: str = ""
     candidates: list[dict[str, str]] = []
+    measure_users: list[dict[str, str]] = []
     proposal_by: str = ""
     measure_rows: list[dict[str, str]] = []
     none_needed: bool = False
@@ -163,6 +165,7 @@ class CaseState(AppState):
         self.stale_form = ""
         self.form = case_view.form
         self.candidates = case_view.candidates
+        self.measure_users = case_view.measure_users
         proposal = case_view.proposal or {}
         self.proposal_by = (
             f"Förslag från {proposal['by']}, {proposal['at']}" if proposal.get("by") else ""

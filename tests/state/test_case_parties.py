@@ -8,6 +8,7 @@ import asyncio
 import json
 
 from kb_app.domain import party_change as rules
+from kb_app.domain import process
 from kb_app.domain.process import FORM, Step
 from kb_app.services.admin import auth
 from kb_app.state.case import CaseState
@@ -109,3 +110,30 @@ def test_the_investigator_may_and_a_closed_case_may_not(engine, demo, now, clock
         )
     )
     assert st.errors == {FORM: rules.MSG_CLOSED} and len(events(closed)) == before
+
+
+def test_the_decision_form_offers_the_organisations_users(engine, demo, now, clock):
+    from tests.services.test_measure_responsible import _measures
+
+    token = auth.login(PRINCIPAL, "varna-demo-2026", now=now).token
+    cid = new_case(now)
+    drive(cid, Step.INVESTIGATED, now)
+    _, st = state_for(token, f"/arenden/{cid}")
+    run(CaseState.load.fn(st))
+    inv = actor_for(INVESTIGATOR)
+    assert st.form == "decide"
+    assert {"id": str(inv.user_id), "name": inv.name} in st.measure_users
+    form = {
+        "m1_level": "individual",
+        "m1_description": "Samtal varje vecka.",
+        "m1_responsible": "",
+        "m1_responsible_user_id": "999999",
+        "m1_due_on": "2099-01-01",
+    }
+    run(CaseState.submit_decision.fn(st, form))
+    assert st.errors == {"m1_responsible_user_id": process.MSG_MEASURE_USER}
+    assert st.measure_rows[0]["description"] == "Samtal varje vecka."  # never lost
+    run(CaseState.submit_decision.fn(st, {**form, "m1_responsible_user_id": str(inv.user_id)}))
+    assert st.errors == {} and st.form == "follow_up"
+    assert st.measures[0]["responsible"] == inv.name
+    assert _measures(cid)[0].responsible_user_id == inv.user_id

@@ -393,7 +393,10 @@ class Measure(SQLModel, table=True):
     case_id: int = Field(foreign_key="kb_case.id", index=True)
     level: str = Field(max_length=16)  # individual, group, organisational
     description: str = Field(sa_column=Column(Text, nullable=False))
-    responsible: str = Field(max_length=200)
+    responsible: str = Field(max_length=200)  # a name, also for someone outside Värna
+    # The organisation's user responsible, when chosen among them: reminded by mail
+    # when the measure is due (services/mail/reminders.py).
+    responsible_user_id: int | None = Field(default=None, foreign_key="app_user.id")
     due_on: date | None = None
     created_at: datetime = _created()
     event_id: int | None = Field(default=None, foreign_key="case_event.id")

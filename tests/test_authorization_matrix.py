@@ -21,7 +21,7 @@ from kb_app.domain.fmt import local
 from kb_app.domain.process import Step
 from kb_app.errors import AccessDenied
 from kb_app.services.admin import auth
-from kb_app.services.case import delegation, steps
+from kb_app.services.case import delegation, parties, steps
 from kb_app.services.case import view as case_view
 from kb_app.services.overview import lists as cases
 from tests.support.cases import (
@@ -68,6 +68,7 @@ MATRIX: dict[str, tuple[bool, ...]] = {
     "export":               (N,    Y,   Y,   N,    N,   N,   N),
     "statistics":           (N,    Y,   Y,   Y,    N,   N,   N),
     "take_over":            (N,    Y,   N,   N,    N,   N,   N),
+    "edit_parties":         (N,    N,   Y,   N,    Y,   N,   N),
 }
 # fmt: on
 
@@ -81,6 +82,7 @@ EMAILS = {
 }
 PASSWORDS = {"other_investigator": "utredare-tva-2026"}
 DENIED = AccessDenied.message
+WITNESS = {"role": "witness", "kind": "pupil", "name": "Vera Vittne", "class_name": ""}
 
 
 def today(now) -> str:
@@ -201,6 +203,14 @@ SPECS: dict[str, Spec] = {
         lambda d: {"reason": "Rektor är inblandad."},
         staff=True,
     ),
+    "edit_parties": Spec(
+        Step.INVESTIGATION_STARTED,
+        lambda a, c, now, i: parties.add_party(
+            a, c, party=WITNESS, reason="Ett vittne har hört av sig.", now=now
+        ),
+        "submit_party",
+        lambda d: {**WITNESS, "party_id": "", "reason": "Ett vittne har hört av sig."},
+    ),
 }
 
 
@@ -233,6 +243,7 @@ def test_the_matrix_is_the_policy():
         "reopen": Action.REOPEN,
         "export": Action.EXPORT_CASE,
         "take_over": Action.TAKE_OVER,
+        "edit_parties": Action.EDIT_PARTIES,
     }
     for action, row in MATRIX.items():
         for role, expected in zip(ROLES, row, strict=True):

@@ -40,6 +40,7 @@ class Action(StrEnum):
     DOWNLOAD_ATTACHMENT = "download_attachment"
     VIEW_ACCESS_LOG = "view_access_log"  # "Vem har läst ärendet": principals and organisers
     REGISTER_EXTRACT = "register_extract"  # a person's cases (GDPR art. 15): organisers
+    EDIT_PARTIES = "edit_parties"  # add, correct or remove a party, with a reason
 
 
 class Page(StrEnum):
@@ -120,6 +121,7 @@ INVESTIGATOR_ACTIONS = frozenset(
         Action.COMMENT,
         Action.ATTACH_FILE,
         Action.DOWNLOAD_ATTACHMENT,
+        Action.EDIT_PARTIES,
     }
 )
 
@@ -142,6 +144,7 @@ PRINCIPAL_ACTIONS = frozenset(
         Action.ATTACH_FILE,
         Action.DOWNLOAD_ATTACHMENT,
         Action.VIEW_ACCESS_LOG,
+        Action.EDIT_PARTIES,
     }
 )
 

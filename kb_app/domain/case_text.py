@@ -14,8 +14,9 @@ from kb_app.domain.process import (
     EventKind,
     parse_date,
 )
+from kb_app.domain.vocab import PARTY_KIND_LABELS
 
-PARTY_ROLE_LABELS = {"subjected": "Utsatt", "involved": "Inblandad"}
+PARTY_ROLE_LABELS = {"subjected": "Utsatt", "involved": "Inblandad", "witness": "Vittne"}
 
 
 def event_label(kind: str) -> str:
@@ -25,6 +26,22 @@ def event_label(kind: str) -> str:
 def _d(value) -> str:
     d = parse_date(value)
     return sv_date(d) if d else ""
+
+
+def party_line(p: Mapping | None) -> str:
+    """A party as one line: role, kind, name and class ("Vittne, Personal, Rut")."""
+    if not isinstance(p, Mapping):
+        return ""
+    parts = [
+        PARTY_ROLE_LABELS.get(p.get("role", ""), p.get("role", "")),
+        PARTY_KIND_LABELS.get(p.get("kind", ""), p.get("kind", "")),
+        p.get("name") or "(namn ej angivet)",
+    ]
+    line = ", ".join(x for x in parts if x)
+    return f"{line} ({p['class_name']})" if p.get("class_name") else line
+
+
+_PARTY_CHANGES = {"added": "Tillagd", "corrected": "Rättad", "removed": "Borttagen"}
 
 
 def measure_line(m: Mapping) -> str:
@@ -116,6 +133,17 @@ def describe(kind: str, payload: Mapping) -> list[str]:
                 f"Huvudmannen har avvisat jävet: {p.get('user', '')} är inte den som anmälan "
                 "nämner och har åter tillgång till ärendet."
             ]
+        case EventKind.PARTY_CHANGED:
+            change = p.get("change", "")
+            head = _PARTY_CHANGES.get(change, "Ändrad")
+            if change == "corrected":
+                lines = [
+                    f"{head}: {party_line(p.get('new'))}.",
+                    f"Tidigare: {party_line(p.get('old'))}.",
+                ]
+            else:
+                lines = [f"{head}: {party_line(p.get('new') or p.get('old'))}."]
+            return lines + (["Skäl: " + p["reason"]] if p.get("reason") else [])
         case EventKind.REMINDER:
             return [p["text"]] if p.get("text") else ["En påminnelse har skickats."]
         case EventKind.ATTACHMENT_ADDED:

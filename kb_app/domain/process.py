@@ -73,6 +73,7 @@ class EventKind(StrEnum):
     CONFLICT_REJECTED = "conflict_rejected"
     HANDED_OVER = "handed_over"  # the admin handed a leaving principal's case to another
     ATTACHMENT_ADDED = "attachment_added"
+    PARTY_CHANGED = "party_changed"  # a party added, corrected or removed, with a reason
 
 
 EVENT_LABELS: dict[str, str] = {
@@ -90,6 +91,7 @@ EVENT_LABELS: dict[str, str] = {
     EventKind.CONFLICT_REJECTED: "Jäv avvisat",
     EventKind.HANDED_OVER: "Överlämnat till ny ansvarig",
     EventKind.ATTACHMENT_ADDED: "Bilaga",
+    EventKind.PARTY_CHANGED: "Berörda personer ändrade",
 }
 
 # The step a case is "at" is the last one completed; the next step is what is due.
@@ -384,6 +386,9 @@ class Context:
     today: date
     reported_on: date
     step_done_on: date | None = None
+    # The organisation's active users (id -> name) a measure's responsible person
+    # may be chosen among (only filled in for the measure steps).
+    users: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -508,11 +513,28 @@ def check_investigation(raw: Mapping[str, Any], ctx: Context) -> Checked:
     )
 
 
+MSG_MEASURE_USER = "Välj en person i listan, eller skriv namnet på någon utanför Värna."
+
+
+def _user_id(row: Mapping[str, Any], ctx: Context, errors: dict[str, str], key: str) -> int | None:
+    """The chosen user of a measure row: one of ``ctx.users``, or None when none."""
+    raw = str(row.get("responsible_user_id") or "").strip()
+    if not raw:
+        return None
+    uid = int(raw) if raw.isdigit() and len(raw) < 13 else None
+    if uid is None or uid not in ctx.users:
+        errors[key] = MSG_MEASURE_USER
+        return None
+    return uid
+
+
 def check_measures(raw: Mapping[str, Any], ctx: Context) -> Checked:
     """One or more measures, or a reasoned decision that none is needed.
 
-    ``raw["measures"]`` is a list of {level, description, responsible, due_on};
-    errors of row i are keyed ``measures.<i>.<field>``.
+    ``raw["measures"]`` is a list of {level, description, responsible,
+    responsible_user_id, due_on}; errors of row i are keyed ``measures.<i>.<field>``.
+    The responsible person is one of ``ctx.users`` (their name is the text when
+    none is typed), or only a typed name for someone outside Värna.
     """
     errors: dict[str, str] = {}
     none_needed = bool(_bool(raw.get("none_needed")))
@@ -521,7 +543,10 @@ def check_measures(raw: Mapping[str, Any], ctx: Context) -> Checked:
     rows = [
         (i, r)
         for i, r in enumerate(given)
-        if any(str(r.get(k) or "").strip() for k in ("description", "responsible", "due_on"))
+        if any(
+            str(r.get(k) or "").strip()
+            for k in ("description", "responsible", "responsible_user_id", "due_on")
+        )
     ]
     clean: list[dict[str, str]] = []
     reason = ""
@@ -552,6 +577,9 @@ def check_measures(raw: Mapping[str, Any], ctx: Context) -> Checked:
                 max_len=2000,
                 error_key=f"measures.{i}.description",
             )
+            uid = _user_id(row, ctx, errors, f"measures.{i}.responsible_user_id")
+            if uid is not None and not str(row.get("responsible") or "").strip():
+                row = {**row, "responsible": ctx.users[uid]}
             resp = _text(
                 row,
                 "responsible",
@@ -560,6 +588,8 @@ def check_measures(raw: Mapping[str, Any], ctx: Context) -> Checked:
                 max_len=200,
                 error_key=f"measures.{i}.responsible",
             )
+            if f"measures.{i}.responsible_user_id" in errors and not resp:
+                errors.pop(f"measures.{i}.responsible", None)  # one message: choose again
             due = _date(
                 row,
                 "due_on",
@@ -574,6 +604,7 @@ def check_measures(raw: Mapping[str, Any], ctx: Context) -> Checked:
                     "level": level,
                     "description": desc,
                     "responsible": resp,
+                    "responsible_user_id": uid,
                     "due_on": due.isoformat() if due else "",
                 }
             )

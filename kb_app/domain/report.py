@@ -6,7 +6,7 @@ any input at all: unicode, markup, control characters or huge pastes. Markup is
 kept as text (pages render it as text, never as HTML).
 
 Error keys are the field names; rows of persons use ``subjected.<i>.<field>`` and
-``involved.<i>.<field>``; ``FORM`` is for errors about the whole form.
+``involved.<i>.<field>`` and ``witness.<i>.<field>``; ``FORM`` is for errors about the whole form.
 """
 
 from __future__ import annotations
@@ -192,6 +192,7 @@ class ReportInput:
     description: str = ""
     subjected: list[PartyInput] = field(default_factory=list)
     involved: list[PartyInput] = field(default_factory=list)
+    witness: list[PartyInput] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     grounds: list[str] = field(default_factory=list)
     immediate_actions: str = ""
@@ -241,6 +242,7 @@ class ReportInput:
             **text,
             subjected=rows("subjected"),
             involved=rows("involved"),
+            witness=rows("witness"),
             kinds=_codes(data.get("kinds")),
             grounds=_codes(data.get("grounds")),
         )
@@ -248,7 +250,7 @@ class ReportInput:
 
 @dataclass(frozen=True)
 class CleanParty:
-    role: str  # subjected, involved
+    role: str  # subjected, involved, witness
     kind: str  # pupil, staff, unknown, external
     name: str
     class_name: str
@@ -271,6 +273,7 @@ class CleanReport:
     description: str
     subjected: tuple[CleanParty, ...]
     involved: tuple[CleanParty, ...]
+    witness: tuple[CleanParty, ...]
     kinds: tuple[str, ...]
     grounds: tuple[str, ...]
     immediate_actions: str
@@ -283,7 +286,7 @@ class CleanReport:
 
     @property
     def parties(self) -> tuple[CleanParty, ...]:
-        return self.subjected + self.involved
+        return self.subjected + self.involved + self.witness
 
 
 # ---------------------------------------------------------------- validation
@@ -327,6 +330,35 @@ def _class_and_grade(
         class_name = known[class_name.casefold()]
         grade = grade or classes[class_name]
     return class_name, grade
+
+
+_TOO_MANY = {
+    "involved": f"Högst {MAX_PARTIES} inblandade personer per anmälan.",
+    "witness": f"Högst {MAX_PARTIES} vittnen per anmälan.",
+}
+
+
+def _other_parties(
+    errors: dict[str, str], role: str, given: object, classes: Mapping[str, str]
+) -> list[CleanParty]:
+    """The involved or witness rows: each names who the person is (kind); the
+    name and class are optional; an untouched row is ignored."""
+    out: list[CleanParty] = []
+    rows = list(given or []) if isinstance(given, list | tuple) else []
+    if len(rows) > MAX_PARTIES:
+        errors[role] = _TOO_MANY[role]
+    for i, row in enumerate(rows[:MAX_PARTIES]):
+        row = row if isinstance(row, PartyInput) else PartyInput()
+        if row.is_blank():
+            continue
+        prefix = f"{role}.{i}"
+        kind = _as_text(row.kind)
+        if kind not in PARTY_KIND_CODES:
+            errors[f"{prefix}.kind"] = "Välj vem personen är."
+        name = _text_field(errors, f"{prefix}.name", row.name, label="Namnet", limit=NAME_MAX)
+        class_name, grade = _class_and_grade(errors, prefix, row, classes)
+        out.append(CleanParty(role, kind, name, class_name, grade))
+    return out
 
 
 def validate(
@@ -437,22 +469,9 @@ def validate(
         class_name, grade = _class_and_grade(errors, prefix, row, classes)
         subjected.append(CleanParty("subjected", "pupil", name, class_name, grade))
 
-    # Who was involved: zero or more; an untouched row is ignored.
-    involved: list[CleanParty] = []
-    rows = list(data.involved or [])
-    if len(rows) > MAX_PARTIES:
-        errors["involved"] = f"Högst {MAX_PARTIES} inblandade personer per anmälan."
-    for i, row in enumerate(rows[:MAX_PARTIES]):
-        row = row if isinstance(row, PartyInput) else PartyInput()
-        if row.is_blank():
-            continue
-        prefix = f"involved.{i}"
-        kind = _as_text(row.kind)
-        if kind not in PARTY_KIND_CODES:
-            errors[f"{prefix}.kind"] = "Välj vem personen är."
-        name = _text_field(errors, f"{prefix}.name", row.name, label="Namnet", limit=NAME_MAX)
-        class_name, grade = _class_and_grade(errors, prefix, row, classes)
-        involved.append(CleanParty("involved", kind, name, class_name, grade))
+    # Who was involved, who saw it: zero or more; an untouched row is ignored.
+    involved = _other_parties(errors, "involved", data.involved, classes)
+    witness = _other_parties(errors, "witness", data.witness, classes)
 
     kinds = _codes(data.kinds)
     if not kinds:
@@ -492,6 +511,7 @@ def validate(
             description=description,
             subjected=tuple(subjected),
             involved=tuple(involved),
+            witness=tuple(witness),
             kinds=tuple(k for k in KIND_CODES if k in kinds),
             grounds=tuple(g for g in GROUND_CODES if g in grounds),
             immediate_actions=immediate_actions,

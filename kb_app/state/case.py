@@ -23,7 +23,7 @@ from kb_app.domain.access import Actor
 from kb_app.domain.process import FORM, MEASURE_LEVELS, EventKind
 from kb_app.errors import AccessDenied, InvalidInput
 from kb_app.services.admin import auth
-from kb_app.services.case import conflict, delegation, steps, view
+from kb_app.services.case import conflict, delegation, parties, steps, view
 from kb_app.services.case.view import CaseView
 from kb_app.state import live
 from kb_app.state.base import SESSION_COOKIE, AppState, cookie_value
@@ -31,14 +31,21 @@ from kb_app.state.base import SESSION_COOKIE, AppState, cookie_value
 CASE_PATH = re.compile(r"^/arenden/(\d{1,12})(?:/akt)?/?$")
 PAGE_PATH = re.compile(r"^/arenden/(\d{1,12})/?$")  # the case page, not the case file
 
-MEASURE_FIELDS = ["level", "description", "responsible", "due_on"]
+MEASURE_FIELDS = ["level", "description", "responsible", "responsible_user_id", "due_on"]
 
 # The live case page (see ``CaseState.watch``): how often an open page re-checks
 # the session and the user's access although nothing moved.
 SESSION_CHECK_SECONDS = 30.0
 HOUSEKEEPING_SECONDS = 10.0
 # Events beside the steps: they never make a step form stale.
-_NOTE_KINDS = {EventKind.COMMENT, EventKind.SUPPLEMENT, EventKind.REMINDER}
+_NOTE_KINDS = {
+    EventKind.COMMENT,
+    EventKind.SUPPLEMENT,
+    EventKind.REMINDER,
+    EventKind.PARTY_CHANGED,
+}
+PARTY_FIELDS = ("role", "kind", "name", "class_name")
+PARTY_MODES = ("add", "edit", "remove")
 
 
 def case_id_from_path(path: str) -> int | None:
@@ -73,7 +80,10 @@ class CaseState(AppState):
         self.delegations = []
         self.promptness = []
         self.conflicts = []
+        self.measure_users = []
         self.stale_form = ""
+        self.party_mode = ""
+        self.party_target = ""
         self._stamp = ""
         self._watch_id = ""  # a running live loop ends
 
@@ -97,6 +107,7 @@ class CaseState(AppState):
     errors: dict[str, str] = {}
     notice: str = ""
     candidates: list[dict[str, str]] = []
+    measure_users: list[dict[str, str]] = []
     proposal_by: str = ""
     measure_rows: list[dict[str, str]] = []
     none_needed: bool = False
@@ -108,6 +119,9 @@ class CaseState(AppState):
     # was shown): what happened, said in the form's card. The form stays as it was,
     # with what was typed in it, until the user asks for the next step.
     stale_form: str = ""
+    # The party form open on the case page: "add", or "edit"/"remove" of party_target.
+    party_mode: str = ""
+    party_target: str = ""
     _next_row: int = 0
     # The live loop (state/live.py): backend only.
     _watch_id: str = ""
@@ -151,6 +165,7 @@ class CaseState(AppState):
         self.stale_form = ""
         self.form = case_view.form
         self.candidates = case_view.candidates
+        self.measure_users = case_view.measure_users
         proposal = case_view.proposal or {}
         self.proposal_by = (
             f"Förslag från {proposal['by']}, {proposal['at']}" if proposal.get("by") else ""
@@ -318,6 +333,8 @@ class CaseState(AppState):
         self.errors = {}
         self.error_message = ""
         self.delegate_open = False
+        self.party_mode = ""
+        self.party_target = ""
         self.form_key += 1
         await self._reload(actor)
         self.notice = notice
@@ -510,6 +527,59 @@ class CaseState(AppState):
             "Kompletteringen är sparad." if supplement else "Kommentaren är sparad.",
             text=str(form_data.get("text") or ""),
             supplement=supplement,
+        )
+
+    # -- correcting the parties ----------------------------------------------------
+
+    @rx.event
+    def open_party_form(self, mode: str, party_id: str = ""):
+        """Show the form to add a party, or to correct or remove one (page state
+        only: saving asks the service, which asks the policy)."""
+        if mode not in PARTY_MODES or not self.flags.get("can_edit_parties"):
+            return
+        pid = str(party_id or "")
+        if mode != "add" and pid not in {p.get("id") for p in self.parties}:
+            return
+        self.party_mode = mode
+        self.party_target = "" if mode == "add" else pid
+        self.errors = {}
+        self.notice = ""
+
+    @rx.event
+    def close_party_form(self):
+        self.party_mode = ""
+        self.party_target = ""
+        self.errors = {}
+
+    @rx.event
+    async def submit_party(self, form_data: dict):
+        """Add a party (no ``party_id``) or correct one, with a reason."""
+        party = {k: str(form_data.get(k) or "") for k in PARTY_FIELDS}
+        reason = str(form_data.get("reason") or "")
+        raw = str(form_data.get("party_id") or "")
+        if not raw:
+            return await self._act(
+                parties.add_party,
+                "Personen är tillagd. Ändringen står i tidslinjen.",
+                party=party,
+                reason=reason,
+            )
+        return await self._act(
+            parties.correct_party,
+            "Rättelsen är sparad. Den tidigare uppgiften står i tidslinjen.",
+            party_id=int(raw) if raw.isdigit() and len(raw) < 13 else None,
+            party=party,
+            reason=reason,
+        )
+
+    @rx.event
+    async def submit_party_removal(self, form_data: dict):
+        raw = str(form_data.get("party_id") or "")
+        return await self._act(
+            parties.remove_party,
+            "Personen är borttagen. Uppgiften finns kvar i tidslinjen.",
+            party_id=int(raw) if raw.isdigit() and len(raw) < 13 else None,
+            reason=str(form_data.get("reason") or ""),
         )
 
     @rx.var

@@ -42,6 +42,8 @@ ROW_FIELDS: dict[str, int] = {
     "grade": 8,
     "kind": 16,
 }
+# The lists of persons: who was subjected, who was involved, who saw it.
+LISTS = ("subjected", "involved", "witness")
 # The order of the fields on the page: the first with an error gets the focus.
 FIELD_ORDER = [
     "reporter_name",
@@ -54,6 +56,7 @@ FIELD_ORDER = [
     "description",
     "subjected",
     "involved",
+    "witness",
     "kinds",
     "grounds",
     "immediate_actions",
@@ -98,6 +101,7 @@ class ReportState(AppState):
     description: str = ""
     subjected: list[dict[str, str]] = [blank_row()]
     involved: list[dict[str, str]] = []
+    witness: list[dict[str, str]] = []
     kinds: list[str] = []
     grounds: list[str] = []
     immediate_actions: str = ""
@@ -130,6 +134,7 @@ class ReportState(AppState):
             setattr(self, key, "")
         self.subjected = [blank_row()]
         self.involved = []
+        self.witness = []
         self.kinds = []
         self.grounds = []
         self.errors = {}
@@ -143,7 +148,7 @@ class ReportState(AppState):
             return
         rows = {
             which: [{k: r.get(k, "") for k in ROW_FIELDS} for r in getattr(self, which)]
-            for which in ("subjected", "involved")
+            for which in LISTS
         }
         self.draft = json.dumps(
             {
@@ -170,7 +175,7 @@ class ReportState(AppState):
             for key, cap in TEXT_FIELDS.items():
                 if isinstance(fields.get(key), str):
                     setattr(self, key, rules.transport_safe(fields[key])[:cap])
-        for which in ("subjected", "involved"):
+        for which in LISTS:
             rows = data.get(which)
             if not isinstance(rows, list):
                 continue
@@ -182,7 +187,7 @@ class ReportState(AppState):
                         if isinstance(r.get(key), str):
                             row[key] = rules.transport_safe(r[key])[:cap]
                     kept.append(row)
-            if kept or which == "involved":
+            if kept or which != "subjected":
                 setattr(self, which, kept)
         for which, universe in (("kinds", rules.KIND_CODES), ("grounds", rules.GROUND_CODES)):
             chosen = data.get(which)
@@ -239,7 +244,7 @@ class ReportState(AppState):
 
     @rx.event
     def set_row(self, which: str, index: int, key: str, value: str):
-        if which not in ("subjected", "involved") or key not in ROW_FIELDS:
+        if which not in LISTS or key not in ROW_FIELDS:
             return
         if not isinstance(value, str) or not isinstance(index, int):
             return
@@ -260,7 +265,7 @@ class ReportState(AppState):
 
     @rx.event
     def add_row(self, which: str):
-        if which not in ("subjected", "involved"):
+        if which not in LISTS:
             return
         rows = list(getattr(self, which))
         if len(rows) < rules.MAX_PARTIES:
@@ -274,7 +279,7 @@ class ReportState(AppState):
 
     @rx.event
     def remove_row(self, which: str, index: int):
-        if which not in ("subjected", "involved") or not isinstance(index, int):
+        if which not in LISTS or not isinstance(index, int):
             return
         rows = [dict(r) for r in getattr(self, which)]
         if not 0 <= index < len(rows) or (which == "subjected" and len(rows) == 1):
@@ -307,7 +312,7 @@ class ReportState(AppState):
     def _drop_summary_when_fixed(self) -> None:
         if not self._summary or self.errors:
             return
-        rows = [*self.subjected, *self.involved]
+        rows = [*self.subjected, *self.involved, *self.witness]
         if not any(row.get(f"e_{key}") for row in rows for key in ROW_FIELDS):
             self.form_error = ""
             self._summary = False
@@ -317,7 +322,8 @@ class ReportState(AppState):
     def _form_data(self) -> dict:
         data = {key: getattr(self, key) for key in TEXT_FIELDS}
         data["subjected"] = [{k: row.get(k, "") for k in ROW_FIELDS} for row in self.subjected]
-        data["involved"] = [{k: row.get(k, "") for k in ROW_FIELDS} for row in self.involved]
+        for which in ("involved", "witness"):
+            data[which] = [{k: row.get(k, "") for k in ROW_FIELDS} for row in getattr(self, which)]
         data["kinds"] = list(self.kinds)
         data["grounds"] = list(self.grounds)
         return data
@@ -325,7 +331,7 @@ class ReportState(AppState):
     def _show_errors(self, errors: dict[str, str]) -> str | None:
         """Put the errors beside their fields; returns the id of the first one."""
         top = {k: v for k, v in errors.items() if k.count(".") != 2}
-        for which in ("subjected", "involved"):
+        for which in LISTS:
             rows = [dict(r) for r in getattr(self, which)]
             for i, row in enumerate(rows):
                 for key in ROW_FIELDS:
@@ -333,7 +339,7 @@ class ReportState(AppState):
             setattr(self, which, rows)
         self.errors = top
         for key in FIELD_ORDER:
-            if key in ("subjected", "involved"):
+            if key in LISTS:
                 for i in range(len(getattr(self, key))):
                     for sub in ROW_FIELDS:
                         if f"{key}.{i}.{sub}" in errors:

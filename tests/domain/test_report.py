@@ -111,6 +111,19 @@ def test_persons_rows():
     assert errors == {"involved.0.kind": "Välj vem personen är."}
     clean, errors = validate(good(involved=[PartyInput(kind="unknown")]), now=NOW)
     assert errors == {} and clean.involved[0].name == ""
+    # A witness row is like an involved one: its kind is needed, the name optional;
+    # a staff witness does not mark the report as staff-involved.
+    _, errors = validate(good(witness=[PartyInput(name="Rastvakten")]), now=NOW)
+    assert errors == {"witness.0.kind": "Välj vem personen är."}
+    clean, errors = validate(
+        good(witness=[PartyInput(), PartyInput(kind="staff", name="Rastvakten")]), now=NOW
+    )
+    assert errors == {} and not clean.staff_involved
+    assert [(p.role, p.kind, p.name) for p in clean.parties[-1:]] == [
+        ("witness", "staff", "Rastvakten")
+    ]
+    _, errors = validate(good(witness=[PartyInput(kind="pupil")] * 21), now=NOW)
+    assert errors["witness"] == "Högst 20 vittnen per anmälan."
     # A subjected row needs a name; bad grades are refused.
     _, errors = validate(good(subjected=[PartyInput(class_name="4A", grade="12")]), now=NOW)
     assert errors == {

@@ -102,7 +102,7 @@ def test_full_life_of_a_case(app_server, browser):
     page.get_by_role("button", name="Spara utredningen").click()
     expect(page.get_by_role("status")).to_contain_text("Utredningen är sparad")
     expect(page.get_by_role("heading", name="Föreslå åtgärder")).to_be_visible()
-    page.get_by_label("Ansvarig").fill("Mentor 3A")
+    page.get_by_label("Ansvarig", exact=True).fill("Mentor 3A")
     page.get_by_label("Senast").fill((today + timedelta(days=14)).isoformat())
     page.get_by_label("Åtgärd", exact=True).fill("Samtal med de inblandade och vårdnadshavare.")
     page.get_by_role("button", name="Föreslå åtgärder").click()
@@ -120,7 +120,7 @@ def test_full_life_of_a_case(app_server, browser):
     # 3. The principal decides the proposed measure, follows up and closes.
     ctx, page = _open(browser, base, "rektor@exempelkommun.se", path)
     expect(page.get_by_role("heading", name="Besluta om åtgärder")).to_be_visible()
-    expect(page.get_by_label("Ansvarig")).to_have_value("Mentor 3A")
+    expect(page.get_by_label("Ansvarig", exact=True)).to_have_value("Mentor 3A")
     page.get_by_role("button", name="Besluta åtgärder").click()
     expect(page.get_by_role("status")).to_contain_text("Beslutet om åtgärder är sparat")
     page.get_by_label("Datum för uppföljningen").fill(today.isoformat())

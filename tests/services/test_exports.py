@@ -69,6 +69,7 @@ def test_pseudonymised_csv_has_no_names_and_stable_pseudonyms(fx):
     rows = _csv_rows(data)
     header, body = rows[0], rows[1:]
     assert header[0] == "Ärende" and "Vad hände" not in header
+    assert header[-2:] == ["Inblandade", "Vittnen"]
     assert len(body) == 7
     text = data.decode("utf-8")
     assert _names_in(text) == []

@@ -145,7 +145,8 @@ def _codes() -> set[str]:
     ):
         codes |= {code for code, *_ in pairs}
     codes |= {code for code, *_ in vocab.GROUNDS}
-    codes |= {"subjected", "involved", "none_needed", "none_reason", "guardians_contacted_on"}
+    codes |= {"subjected", "involved", "witness", "none_needed", "none_reason"}
+    codes |= {"guardians_contacted_on"}
     codes |= {"findings", "talks", "notes", "summary", "investigator", "followed_up_on"}
     # A code's fallback label ("none_needed" -> "None needed") and English words
     codes |= {c.replace("_", " ").capitalize() for c in codes if "_" in c}

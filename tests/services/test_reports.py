@@ -42,6 +42,7 @@ def form(**changes) -> dict:
         "description": DESCRIPTION,
         "subjected": [{"name": SUBJECTED, "class_name": "4b", "grade": ""}],
         "involved": [{"kind": "pupil", "name": INVOLVED, "class_name": "5A"}],
+        "witness": [{"kind": "staff", "name": "Rastvakt Rut", "class_name": ""}],
         "kinds": ["physical", "verbal"],
         "grounds": ["ethnicity"],
         "immediate_actions": "Skilde dem åt och pratade med båda.",
@@ -97,6 +98,7 @@ def test_report_creates_case_parties_events_and_mails(bjork, now):
     assert [(p.role, p.kind, p.name, p.name_key) for p in parties] == [
         ("subjected", "pupil", SUBJECTED, "kalle zetterkvist"),
         ("involved", "pupil", INVOLVED, "oskar blomqvist"),
+        ("witness", "staff", "Rastvakt Rut", "rastvakt rut"),
     ]
     assert [e.kind for e in events] == [EventKind.REPORTED, EventKind.ORGANISER_NOTIFIED]
     assert events[0].actor_label == "Anna Holm (anmälare)"

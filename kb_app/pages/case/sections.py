@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import reflex as rx
 
+from kb_app.components import forms
 from kb_app.components.case_table import scroll_table
 from kb_app.components.forms import radio, textarea
+from kb_app.domain.vocab import PARTY_KINDS
 from kb_app.pages.case.parts import (
     GRAY,
     button,
     card,
     case_form,
     column,
+    error_for,
     field,
+    form_error,
     kv,
     listing,
     section,
@@ -130,28 +134,221 @@ def note_section() -> rx.Component:
     )
 
 
-def parties_section() -> rx.Component:
-    """The children and adults the case is about."""
-    return section(
-        "Parter",
-        listing(
-            S.parties,
-            lambda p: rx.hstack(
-                rx.badge(
-                    p["role"],
-                    color_scheme=rx.cond(p["role"] == "Utsatt", "teal", "gray"),
-                    variant="soft",
+PARTY_ROLE_OPTIONS = [
+    ("subjected", "Utsatt"),
+    ("involved", "Inblandad"),
+    ("witness", "Vittne"),
+]
+
+
+def _pfield(label: str, control: rx.Component, key: str, *, hint: str = "") -> rx.Component:
+    """A field of the party form: its control's id is ``party_<key>`` (the page has
+    other forms), its error the case's error for ``key``."""
+    return forms.field(
+        control,
+        label_text=label,
+        control_id="party_" + key,
+        error=error_for(key),
+        hint_text=hint or None,
+    )
+
+
+def _party_fields(p=None) -> list[rx.Component]:
+    """Role, kind, name and class of a party: empty to add one, filled to correct ``p``."""
+    role = p["role_code"] if p is not None else "witness"
+    kind = p["kind_code"] if p is not None else "pupil"
+    return [
+        rx.flex(
+            _pfield(
+                "Roll",
+                forms.select(
+                    "party_role",
+                    *[rx.select.item(label, value=code) for code, label in PARTY_ROLE_OPTIONS],
+                    name="role",
+                    default_value=role,
                 ),
+                "role",
+            ),
+            _pfield(
+                "Vem är det?",
+                forms.select(
+                    "party_kind",
+                    *[rx.select.item(label, value=code) for code, label in PARTY_KINDS],
+                    name="kind",
+                    default_value=kind,
+                ),
+                "kind",
+                hint="En utsatt person är alltid ett barn eller en elev.",
+            ),
+            direction="column",
+            spacing="3",
+            width="100%",
+        ),
+        rx.flex(
+            _pfield(
+                "Namn",
+                rx.input(
+                    id="party_name",
+                    name="name",
+                    default_value=p["name_value"] if p is not None else "",
+                    max_length=200,
+                    width="100%",
+                ),
+                "name",
+            ),
+            _pfield(
+                "Klass",
+                rx.input(
+                    id="party_class_name",
+                    name="class_name",
+                    default_value=p["class_name"] if p is not None else "",
+                    max_length=100,
+                    width="100%",
+                ),
+                "class_name",
+            ),
+            direction=rx.breakpoints(initial="column", sm="row"),
+            spacing="3",
+            width="100%",
+        ),
+    ]
+
+
+def _reason_field(hint: str) -> rx.Component:
+    control = rx.text_area(
+        id="party_reason", name="reason", rows="2", width="100%", resize="vertical"
+    )
+    return _pfield("Skäl", control, "reason", hint=hint)
+
+
+def _party_buttons(label: str, icon: str, **props) -> rx.Component:
+    return rx.flex(
+        button(label, icon, type="submit", **props),
+        button(
+            "Avbryt",
+            "x",
+            type="button",
+            variant="ghost",
+            color_scheme="gray",
+            on_click=S.close_party_form,
+        ),
+        spacing="2",
+        wrap="wrap",
+    )
+
+
+def _party_form(p=None) -> rx.Component:
+    """Add a party (``p`` None) or correct ``p``: the reason is required."""
+    return rx.card(
+        case_form(
+            "pa-" if p is None else "pe-" + p["id"] + "-",
+            S.submit_party,
+            rx.el.input(type="hidden", name="party_id", value=p["id"] if p is not None else ""),
+            *_party_fields(p),
+            _reason_field("Varför läggs personen till eller ändras? Skälet står i tidslinjen."),
+            form_error(),
+            _party_buttons("Spara personen" if p is None else "Spara rättelsen", "check"),
+            spacing="3",
+        ),
+        width="100%",
+    )
+
+
+def _party_removal(p) -> rx.Component:
+    return rx.card(
+        case_form(
+            "pr-" + p["id"] + "-",
+            S.submit_party_removal,
+            rx.el.input(type="hidden", name="party_id", value=p["id"]),
+            rx.text("Ta bort " + p["name"] + " ur ärendet?", size="2", weight="medium"),
+            _reason_field("Varför tas personen bort? Uppgiften finns kvar i tidslinjen."),
+            form_error(),
+            _party_buttons("Ta bort personen", "trash-2", color_scheme="red"),
+            spacing="3",
+        ),
+        width="100%",
+    )
+
+
+def _party_row(p) -> rx.Component:
+    editing = (S.party_target == p["id"]) & (S.party_mode == "edit")
+    removing = (S.party_target == p["id"]) & (S.party_mode == "remove")
+    return column(
+        rx.hstack(
+            rx.badge(
+                p["role"],
+                color_scheme=rx.cond(p["role"] == "Utsatt", "teal", "gray"),
+                variant="soft",
+            ),
+            rx.vstack(
                 two_lines(
                     p["name"],
                     p["kind"],
                     rx.cond(p["class_name"] != "", " · " + p["class_name"], ""),
                     rx.cond(p["grade"] != "", " · " + p["grade"], ""),
                 ),
-                align="start",
-                spacing="2",
+                rx.cond(
+                    S.flags["can_edit_parties"] & (S.party_mode == ""),
+                    rx.flex(
+                        button(
+                            "Rätta",
+                            "pencil",
+                            icon_size=14,
+                            size="1",
+                            variant="ghost",
+                            on_click=S.open_party_form("edit", p["id"]),
+                            aria_label="Rätta " + p["name"],
+                        ),
+                        button(
+                            "Ta bort",
+                            "trash-2",
+                            icon_size=14,
+                            size="1",
+                            variant="ghost",
+                            color_scheme="red",
+                            on_click=S.open_party_form("remove", p["id"]),
+                            aria_label="Ta bort " + p["name"],
+                        ),
+                        spacing="3",
+                        class_name="kb-noprint",
+                    ),
+                ),
+                spacing="1",
             ),
-            "Inga parter angivna.",
+            align="start",
+            spacing="2",
+            width="100%",
+        ),
+        rx.cond(editing, _party_form(p)),
+        rx.cond(removing, _party_removal(p)),
+        spacing="2",
+    )
+
+
+def parties_section() -> rx.Component:
+    """The children and adults the case is about; the principal and the delegated
+    investigator add, correct or remove them with a reason."""
+    return section(
+        "Parter",
+        listing(S.parties, _party_row, "Inga parter angivna.", width="100%"),
+        rx.cond(
+            S.flags["can_edit_parties"],
+            rx.box(
+                rx.cond(
+                    S.party_mode == "add",
+                    _party_form(),
+                    rx.cond(
+                        S.party_mode == "",
+                        button(
+                            "Lägg till person",
+                            "user-plus",
+                            on_click=S.open_party_form("add", ""),
+                        ),
+                    ),
+                ),
+                class_name="kb-noprint",
+                width="100%",
+            ),
         ),
         icon="users",
     )

@@ -150,6 +150,22 @@ def measure_row(row) -> rx.Component:
                     mid("level"),
                 ),
                 field(
+                    "Ansvarig i Värna",
+                    rx.el.select(
+                        rx.el.option("Ingen vald (skriv namnet)", value=""),
+                        rx.foreach(
+                            S.measure_users,
+                            lambda u: rx.el.option(u["name"], value=u["id"]),
+                        ),
+                        id=mid("responsible_user_id"),
+                        name=mid("responsible_user_id"),
+                        default_value=row["responsible_user_id"],
+                        class_name="kb-select",
+                    ),
+                    mid("responsible_user_id"),
+                    hint="Påminns med e-post när åtgärden ska vara klar.",
+                ),
+                field(
                     "Ansvarig",
                     rx.input(
                         id=mid("responsible"),
@@ -158,6 +174,7 @@ def measure_row(row) -> rx.Component:
                         width="100%",
                     ),
                     mid("responsible"),
+                    hint="Namn, också för någon utanför Värna.",
                 ),
                 field("Senast", date_input(mid("due_on"), row["due_on"]), mid("due_on")),
                 direction=rx.breakpoints(initial="column", md="row"),

@@ -17,7 +17,7 @@ from kb_app.pages.report.inputs import (
     text_field,
     two_columns,
 )
-from kb_app.pages.report.persons import add_button, involved_row, subjected_row
+from kb_app.pages.report.persons import add_button, involved_row, subjected_row, witness_row
 from kb_app.pages.report.receipt import public_page, receipt
 
 WIDTH = "46rem"
@@ -144,6 +144,19 @@ def report_form() -> rx.Component:
                 "Lägg till inblandad", "involved", show=S.involved.length() < rules.MAX_PARTIES
             ),
         ),
+        section(
+            "Vilka såg det hända?",
+            rx.cond(
+                S.witness.length() == 0,
+                muted(
+                    "Inga vittnen tillagda. Lägg till dem som såg eller hörde det som hände.",
+                    size="2",
+                    shade=10,
+                ),
+            ),
+            rx.foreach(S.witness, witness_row),
+            add_button("Lägg till vittne", "witness", show=S.witness.length() < rules.MAX_PARTIES),
+        ),
         section("Slag av kränkning", kinds_group(), grounds_group()),
         section(
             "Efter händelsen",
@@ -157,11 +170,11 @@ def report_form() -> rx.Component:
             guardians_group(),
             area_field(
                 "witnesses",
-                "Vittnen",
+                "Övriga vittnen",
                 optional=True,
                 max_length=rules.WITNESSES_MAX,
                 rows="2",
-                hint_text="Vilka såg eller hörde det som hände?",
+                hint_text="Om du inte vet vilka, till exempel ”några elever från 5B”.",
             ),
         ),
         error_notice(S.form_error, width="100%"),

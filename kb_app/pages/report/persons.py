@@ -1,4 +1,5 @@
-"""The rows of persons in the report form: who was subjected, who was involved."""
+"""The rows of persons in the report form: who was subjected, who was involved,
+who saw it."""
 
 from __future__ import annotations
 
@@ -114,21 +115,27 @@ def subjected_row(row, i) -> rx.Component:
     )
 
 
-def involved_row(row, i) -> rx.Component:
+def _other_row(which: str, legend: str, noun: str, row, i) -> rx.Component:
     return _row_frame(
-        "Inblandad " + (i + 1).to_string(),
-        _remove_button("involved", i, "inblandad"),
+        legend + " " + (i + 1).to_string(),
+        _remove_button(which, i, noun),
         column(
-            _row_select(
-                "involved", row, i, "kind", "Vem är det?", PARTY_KINDS, "Välj …", required=True
-            ),
+            _row_select(which, row, i, "kind", "Vem är det?", PARTY_KINDS, "Välj …", required=True),
             two_columns(
-                _name_input("involved", row, i, "Namn, om du vet"),
-                _class_input("involved", row, i, "Klass, om du vet"),
+                _name_input(which, row, i, "Namn, om du vet"),
+                _class_input(which, row, i, "Klass, om du vet"),
             ),
             spacing="3",
         ),
     )
+
+
+def involved_row(row, i) -> rx.Component:
+    return _other_row("involved", "Inblandad", "inblandad", row, i)
+
+
+def witness_row(row, i) -> rx.Component:
+    return _other_row("witness", "Vittne", "vittne", row, i)
 
 
 def add_button(text: str, which: str, show=True) -> rx.Component:

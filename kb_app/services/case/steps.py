@@ -14,6 +14,7 @@ Swedish messages per field.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -164,6 +165,19 @@ def _last_event_at(s: Session, case_id: int, kind: str) -> datetime | None:
     ).first()
 
 
+def measure_users(
+    s: Session, organisation_id: int, excluded: frozenset[int] = frozenset()
+) -> dict[int, str]:
+    """The organisation's active users a measure's responsible person may be chosen
+    among (id -> name, by name); never one the case names as involved (jäv)."""
+    rows = s.exec(
+        select(User.id, User.name)
+        .where(User.organisation_id == organisation_id, User.active)
+        .order_by(User.name, User.id)
+    )
+    return {uid: name for uid, name in rows.all() if uid not in excluded}
+
+
 def _context(s: Session, case: Case, now: datetime) -> Context:
     done = _last_event_at(s, case.id, case.step)
     return Context(
@@ -211,7 +225,10 @@ def _step(
         )
         if not starting:
             _require(case, facts, transition)
-        data = check(transition, raw, _context(s, case, now)).raise_if_invalid()
+        ctx = _context(s, case, now)
+        if transition in (Transition.PROPOSE_MEASURES, Transition.DECIDE_MEASURES):
+            ctx = replace(ctx, users=measure_users(s, case.organisation_id, facts.excluded))
+        data = check(transition, raw, ctx).raise_if_invalid()
         if starting:
             _delegate_start(s, case, actor, facts, now)
         state = _require(case, facts, transition)
@@ -326,6 +343,7 @@ def decide_measures(
                     level=m["level"],
                     description=m["description"],
                     responsible=m["responsible"],
+                    responsible_user_id=m.get("responsible_user_id"),
                     due_on=parse_date(m["due_on"]),
                     created_at=now,
                     event_id=ev.id,

@@ -50,6 +50,7 @@ from kb_app.services.base.timeline import event_payload
 from kb_app.services.case import attachments
 from kb_app.services.case.access import _allowed, _process_state, _read
 from kb_app.services.case.delegation import _candidate_rows
+from kb_app.services.case.steps import measure_users
 
 Row = dict[str, str]
 
@@ -95,6 +96,7 @@ FLAG_FIELDS = (
     "can_attach",
     "can_attach_investigation",
     "can_view_access_log",
+    "can_edit_parties",
 )
 
 
@@ -145,6 +147,8 @@ class CaseView:
     can_take_over: bool
     can_export: bool
     candidates: list[Row]
+    # Whom a measure's responsible person may be chosen among (the measure forms).
+    measure_users: list[Row] = dataclasses.field(default_factory=list)
     # Only in the case file: when and by whom it was made.
     printed: str = ""
     printed_by: str = ""
@@ -161,6 +165,7 @@ class CaseView:
     can_attach: bool = False
     can_attach_investigation: bool = False
     can_view_access_log: bool = False
+    can_edit_parties: bool = False
 
     def head(self) -> dict[str, str]:
         return {k: str(getattr(self, k) or "") for k in HEAD_FIELDS}
@@ -305,6 +310,10 @@ def _view(s: Session, actor: Actor, case: Case, facts: CaseFacts, now: datetime)
         conclusion=CONCLUSION_LABELS.get(case.conclusion, ""),
         parties=[
             {
+                "id": str(p.id),
+                "role_code": p.role,
+                "kind_code": p.kind,
+                "name_value": p.name,
                 "role": case_text.PARTY_ROLE_LABELS.get(p.role, p.role),
                 "kind": PARTY_KIND_LABELS.get(p.kind, p.kind),
                 "name": p.name or "(namn ej angivet)",
@@ -329,6 +338,7 @@ def _view(s: Session, actor: Actor, case: Case, facts: CaseFacts, now: datetime)
                 "level": case_text.MEASURE_LEVEL_LABELS.get(m.level, m.level),
                 "description": m.description,
                 "responsible": m.responsible,
+                "responsible_user_id": str(m.responsible_user_id or ""),
                 "due": sv_date(m.due_on) if m.due_on else "",
                 "decided": sv_date(m.created_at),
             }
@@ -367,6 +377,15 @@ def _view(s: Session, actor: Actor, case: Case, facts: CaseFacts, now: datetime)
         can_attach=may(Action.ATTACH_FILE),
         can_attach_investigation=may(Action.RECORD_INVESTIGATION) and not closed,
         can_view_access_log=may(Action.VIEW_ACCESS_LOG),
+        can_edit_parties=may(Action.EDIT_PARTIES) and not closed,
+        measure_users=(
+            [
+                {"id": str(uid), "name": name}
+                for uid, name in measure_users(s, case.organisation_id, facts.excluded).items()
+            ]
+            if form in ("decide", "propose")
+            else []
+        ),
         candidates=(
             [{"id": str(u.id), "name": u.name} for u in _candidate_rows(s, actor, case)]
             if allowed(Transition.DELEGATE)

@@ -16,6 +16,12 @@ before the sweep sends nothing.
 
 Users who chose a daily digest get no mail per reminder (the timeline still
 records it); instead, once a day, one mail with their late cases.
+
+A measure whose responsible person was chosen among the organisation's users
+(``Measure.responsible_user_id``) reminds that user by mail on its date (``due_on``,
+local), once: the mail's dedupe key is the measure and its date, queued in the same
+transaction as the ``reminder`` event. A name typed for someone outside Värna gets
+no mail.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from kb_app.domain import deadlines
 from kb_app.domain.fmt import TZ, sv_date
 from kb_app.domain.process import STEP_LABELS, EventKind, Step, next_step
 from kb_app.domain.vocab import Role
-from kb_app.models import Case, Outbox, Reminder, RoleAssignment, Unit, User
+from kb_app.models import Case, Measure, Outbox, Reminder, RoleAssignment, Unit, User
 from kb_app.services.base import changes, outbox
 from kb_app.services.base.conflicts import excluded_user_ids
 from kb_app.services.base.limits import escalate_after
@@ -248,6 +254,100 @@ def _late_cases(session: Session, now: datetime, organisation_ids=None):
     return list(session.exec(stmt.order_by(Case.due_at, Case.id)))
 
 
+# Measures on their date ----------------------------------------------------------
+
+
+def measure_key(measure_id: int, due_on) -> str:
+    return f"measure:{measure_id}:{due_on.isoformat()}"
+
+
+def _measure_text(case: Case, unit_name: str, measure: Measure) -> tuple[str, str]:
+    due = sv_date(measure.due_on)
+    subject = f"Påminnelse: en åtgärd i {case.reference} ska vara genomförd senast {due}"
+    body = (
+        f"Hej!\n\nDu är ansvarig för en åtgärd i ärende {case.reference} ({unit_name}) "
+        f"som ska vara genomförd senast {due}.\n\nÖppna ärendet:\n"
+        f"{outbox.case_link(case.id)}\n\n{PRIVACY_NOTE}\n\n"
+        "Detta är ett automatiskt meddelande från Värna.\n"
+    )
+    return subject, body
+
+
+def _remind_measure(measure_id: int, now: datetime, out: SweepSummary) -> None:
+    with session_scope() as s:
+        measure = s.get(Measure, measure_id)
+        if measure is None or measure.responsible_user_id is None or measure.due_on is None:
+            return
+        case = _lock_case(s, measure.case_id)
+        if case is None or case.closed_at is not None:
+            return
+        if measure.due_on > now.astimezone(TZ).date():
+            return
+        if measure.responsible_user_id in excluded_user_ids(s, case.id):
+            return  # never a mail about a case to a user it names as involved (jäv)
+        users = _active_users(s, [measure.responsible_user_id])
+        if not users or users[0].organisation_id != case.organisation_id:
+            return
+        user = users[0]
+        unit = s.get(Unit, case.unit_id)
+        subject, body = _measure_text(case, unit.name if unit else "", measure)
+        if not outbox.queue_mail(
+            s,
+            to=user.email,
+            subject=subject,
+            body=body,
+            now=now,
+            dedupe_key=measure_key(measure.id, measure.due_on),
+            case_id=case.id,
+            organisation_id=case.organisation_id,
+        ):
+            return  # already reminded (another sweep, or before a restart)
+        append_event(
+            s,
+            case,
+            EventKind.REMINDER,
+            at=now,
+            actor_label=SYSTEM_LABEL,
+            payload={
+                "measure_id": measure.id,
+                "due_on": measure.due_on.isoformat(),
+                "recipients": [user.name],
+                "text": f"{user.name} har påmints om en åtgärd som ska vara genomförd "
+                f"senast {sv_date(measure.due_on)}.",
+            },
+        )
+        out.reminders += 1
+        out.mails += 1
+        changes.bump(s, case.organisation_id, now)
+
+
+def _due_measures(session: Session, now: datetime) -> list[int]:
+    """Measures of open cases, with a user responsible, whose date has come and
+    whose reminder has not been queued."""
+    today = now.astimezone(TZ).date()
+    rows = list(
+        session.exec(
+            select(Measure.id, Measure.due_on)
+            .join(Case, Case.id == Measure.case_id)
+            .where(
+                Measure.responsible_user_id.is_not(None),
+                Measure.due_on.is_not(None),
+                Measure.due_on <= today,
+                Case.closed_at.is_(None),
+            )
+            .order_by(Measure.id)
+        )
+    )
+    keys = {measure_key(mid, due): mid for mid, due in rows}
+    done: set[str] = set()
+    todo = list(keys)
+    for i in range(0, len(todo), 500):
+        done.update(
+            session.exec(select(Outbox.dedupe_key).where(Outbox.dedupe_key.in_(todo[i : i + 500])))
+        )
+    return [mid for key, mid in keys.items() if key not in done]
+
+
 def sweep(*, now: datetime) -> SweepSummary:
     """Write the reminders that have fallen due at ``now``. Safe to run anywhere,
     any number of times, concurrently."""
@@ -270,12 +370,18 @@ def sweep(*, now: datetime) -> SweepSummary:
                     select(Reminder.dedupe_key).where(Reminder.dedupe_key.in_(keys[i : i + 500]))
                 )
             )
+        measures = _due_measures(s, now)
     todo = sorted({case_id for key, case_id in wanted.items() if key not in done})
     for case_id in todo:
         try:
             _remind_case(case_id, now, out)
         except Exception:  # one bad case must not stop the others
             log.exception("reminder for case %s failed", case_id)
+    for measure_id in measures:
+        try:
+            _remind_measure(measure_id, now, out)
+        except Exception:  # one bad measure must not stop the others
+            log.exception("reminder for measure %s failed", measure_id)
     if out.reminders or out.superseded:
         log.info("reminder sweep: %s", out)
     return out

@@ -67,11 +67,12 @@ BASE_HEADERS = [
     "Alla steg inom frist",
     "Utsatta",
     "Inblandade",
+    "Vittnen",
 ]
 # Column widths in the XLSX (characters), by header.
 _WIDTHS = {"Enhet": 24, "Anmäld": 17, "Plats": 22, "Slag": 24, "Diskrimineringsgrunder": 24}
 _WIDTHS |= {"Steg": 22, "Nästa steg": 22, "Ansvarig": 22, "Slutsats": 24, "Utsatta": 30}
-_WIDTHS |= {"Inblandade": 30, "Anmälare": 24, "Vad hände": 60}
+_WIDTHS |= {"Inblandade": 30, "Vittnen": 30, "Anmälare": 24, "Vad hände": 60}
 # A cell: text, a date, a local date and time, a number, or empty.
 Value = str | date | datetime | int | None
 NAMED_HEADERS = ["Anmälare", "Vad hände"]
@@ -147,8 +148,9 @@ def _rows(scope: Scope, named: bool, now: datetime) -> Iterator[list[Value]]:
                     _person(p, c.unit_id, named, pseudo) for p in ps if p.role == "subjected"
                 ]
                 involved = [
-                    _person(p, c.unit_id, named, pseudo) for p in ps if p.role != "subjected"
+                    _person(p, c.unit_id, named, pseudo) for p in ps if p.role == "involved"
                 ]
+                witness = [_person(p, c.unit_id, named, pseudo) for p in ps if p.role == "witness"]
                 closed = c.closed_at is not None
                 nxt = None if closed else due_step(Step(c.step))
                 days = [getattr(c, column) for column, _h in STEP_DAY_HEADERS]
@@ -180,6 +182,7 @@ def _rows(scope: Scope, named: bool, now: datetime) -> Iterator[list[Value]]:
                     ("Ja" if all(d <= lim for d, lim in timed) else "Nej") if timed else "",
                     "; ".join(subjected),
                     "; ".join(involved),
+                    "; ".join(witness),
                 ]
                 if named:
                     row += [c.reporter_name, c.description]

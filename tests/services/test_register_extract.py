@@ -161,10 +161,14 @@ def test_organisers_only_and_refusals_logged(fx):
             register_extract.search(actor_for(f"{who}@test.se"), "Noah Berg", now=NOW)
         with pytest.raises(AccessDenied):
             register_extract.extract_pdf(actor_for(f"{who}@test.se"), "Noah Berg", now=NOW)
-    assert _log("register_search", "register_extract") == [
-        ("register_search", None, False),
-        ("register_extract", None, False),
-    ] * 2
+    assert (
+        _log("register_search", "register_extract")
+        == [
+            ("register_search", None, False),
+            ("register_extract", None, False),
+        ]
+        * 2
+    )
 
 
 @pytest.mark.parametrize("name", ["", " n ", "x" * 201])

@@ -142,6 +142,8 @@ def extract_pdf(actor: Actor | None, name: str, *, now: datetime) -> tuple[bytes
     shown = " ".join(name.split())
     with session_scope() as s:
         found = _matches(s, actor, key)[:MAX_CASES]
+        # The name as the cases write it, not as it was typed in the search
+        shown = next((p.name for _, mine, _ in found for p in mine if p.name), shown)
         units = dict(s.exec(select(Unit.id, Unit.name)).all())
         org = s.get(Organisation, actor.organisation_id)
         packs = []
@@ -236,7 +238,10 @@ def render_html(found: Found | None, *, name: str = "", error: str = "") -> str:
         "<title>Registerutdrag · Värna</title>",
         f"<style>{rp.CSS}.err{{color:#ce2c31;font-size:.9rem;margin:.2rem 0}}"
         ".bar input{font:inherit;font-size:.95rem;padding:.35rem .6rem;border:1px solid "
-        "#b9bbc6;border-radius:6px;min-width:16rem}</style></head><body>",
+        "#b9bbc6;border-radius:6px;width:min(20rem,100%);box-sizing:border-box}.bar label{flex:1 1 14rem}"
+        ".wide{overflow-x:auto}a{color:#0d7c72}td a{white-space:nowrap}"
+        "@media (max-width:40rem){.doc{padding:1rem}body{margin:.5rem auto}}"
+        "</style></head><body>",
         "<main class='doc'>",
         f"<p><a href='{routes.STATISTICS}'>← Till statistiken</a></p>",
         "<h1>Registerutdrag</h1>",
@@ -265,7 +270,7 @@ def render_html(found: Found | None, *, name: str = "", error: str = "") -> str:
             if found.cut:
                 parts.append(f"<p class='small'>Bara de {MAX_CASES} senaste ärendena visas.</p>")
             parts.append(
-                "<table><thead><tr>"
+                "<div class='wide' tabindex='0' aria-label='Ärenden'><table><thead><tr>"
                 + "".join(
                     f"<th scope='col'>{h}</th>"
                     for h in ["Ärende", "Anmält", "Enhet", "Roll", "Slag", "Klass", "Status"]
@@ -281,7 +286,7 @@ def render_html(found: Found | None, *, name: str = "", error: str = "") -> str:
                     )
                     + "</tr>"
                 )
-            parts.append("</tbody></table>")
+            parts.append("</tbody></table></div>")
         parts.append(
             f"<form method='post' action='{routes.REGISTER_EXTRACT_PDF}' class='bar'>"
             f"<input type='hidden' name='namn' value='{value}'>"

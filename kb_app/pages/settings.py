@@ -238,6 +238,8 @@ def _second_factor_card() -> rx.Component:
                                     name=f"mfa_{role}",
                                     default_checked=SettingsState.second_factor.contains(str(role)),
                                     size="2",
+                                    # Radix draws a button: the label around it does not name it
+                                    aria_label=ROLE_LABELS[role],
                                 ),
                                 rx.text(ROLE_LABELS[role], size="2"),
                                 align="center",

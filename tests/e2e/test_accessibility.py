@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.axe import AXE_JS, describe, violations
-from tests.e2e.conftest import login
+from tests.e2e.conftest import ARTIFACTS, login
 from tests.e2e.test_report import report_link
 
 WIDTHS = {"1280": {"width": 1280, "height": 900}, "375": {"width": 375, "height": 800}}
@@ -48,6 +48,9 @@ def _settled(page) -> None:
 
 def _check(page, where: str, failures: list[str]) -> None:
     _settled(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = re.sub(r"[^a-z0-9]+", "-", where.lower()).strip("-")
+    page.screenshot(path=str(ARTIFACTS / f"axe-{shot}.png"), full_page=True)
     found = violations(page)
     if found:
         failures.append(f"{where}: {describe(found)}")
@@ -65,27 +68,14 @@ def axe_ready():
     assert AXE_JS.exists(), "axe-core saknas: kör make test (installerar den i .tools)"
 
 
-# The sweep finds real violations on main's pages today (run of 2 Dec 2026): colour
-# contrast (white on teal-9 solid buttons, gray-10 side remarks, teal badges) on most
-# pages, link-in-text-block (inline links without underline, "Mitt konto"), and
-# scrollable-region-focusable (Radix tables in a scroll area, at 375 px). Strict:
-# the day they are fixed the marker must go, and the sweep guards the pages.
-KNOWN_VIOLATIONS = pytest.mark.xfail(
-    strict=True, reason="kända axe-brister: rullbara tabeller (Radix), kryssruta utan namn"
-)
-# Since the contrast and link fixes (session 5) only these still fail; each is strict,
-# so the day one passes its marker must go.
-STILL_FAILING = {("huvudman", "1280"), ("huvudman", "375"), ("rektor", "375")}
+# The sweep found real violations on main's pages (2 Dec 2026): colour contrast,
+# link-in-text-block, scrollable-region-focusable (Radix tables with nothing to
+# focus, scrolling sideways at 375 px) and button-name (a Radix checkbox inside a
+# label). All are fixed; the sweep now guards every page without exceptions.
 
 
 def _cases():
-    return [
-        pytest.param(
-            role, width, marks=[KNOWN_VIOLATIONS] if (role, width) in STILL_FAILING else []
-        )
-        for role in ROLES
-        for width in WIDTHS
-    ]
+    return [(role, width) for role in ROLES for width in WIDTHS]
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))

@@ -23,7 +23,7 @@ from kb_app.domain.access import Actor
 from kb_app.domain.process import FORM, MEASURE_LEVELS, EventKind
 from kb_app.errors import AccessDenied, InvalidInput
 from kb_app.services.admin import auth
-from kb_app.services.case import conflict, delegation, parties, steps, view
+from kb_app.services.case import access_history, conflict, delegation, parties, steps, view
 from kb_app.services.case.view import CaseView
 from kb_app.state import live
 from kb_app.state.base import SESSION_COOKIE, AppState, cookie_value
@@ -66,6 +66,12 @@ class CaseState(AppState):
     delegations: list[dict[str, str]] = []
     promptness: list[dict[str, str]] = []
     conflicts: list[dict[str, str]] = []
+    # "Vem har läst ärendet" (principals and organisers), shown on request
+    access_rows: list[dict[str, str]] = []
+    access_page: int = 0  # 0: not shown
+    access_pages: int = 0
+    access_total: int = 0
+    access_message: str = ""
 
     def _case_id(self) -> int | None:
         return case_id_from_path(self.router.url.path)
@@ -80,6 +86,7 @@ class CaseState(AppState):
         self.delegations = []
         self.promptness = []
         self.conflicts = []
+        self._hide_access_log()
         self.measure_users = []
         self.stale_form = ""
         self.party_mode = ""
@@ -585,6 +592,40 @@ class CaseState(AppState):
     @rx.var
     def form_error(self) -> str:
         return self.errors.get(FORM, "")
+
+    # -- who read the case -------------------------------------------------------
+
+    def _hide_access_log(self, _exc: AccessDenied | None = None) -> None:
+        self.access_rows = []
+        self.access_page = self.access_pages = self.access_total = 0
+        self.access_message = AccessDenied.message if _exc is not None else ""
+
+    @rx.event
+    async def show_access_log(self, page: int | str = 1):
+        """One page of the case's access log, newest first (VIEW_ACCESS_LOG; logged)."""
+        wanted = int(page) if isinstance(page, int | str) and str(page).isdecimal() else 1
+        called = await self._call_service(
+            access_history.access_history,
+            self._case_id(),
+            page=min(wanted, 10**5),
+            now=utcnow(),
+            denied=self._hide_access_log,
+        )
+        if not called.ok:
+            return called.events or None
+        found = called.value
+        self.access_message = ""
+        self.access_rows = found.rows
+        self.access_page, self.access_pages, self.access_total = (
+            found.page,
+            found.pages,
+            found.total,
+        )
+        return None
+
+    @rx.event
+    def hide_access_log(self):
+        self._hide_access_log()
 
     # -- the printable case file -------------------------------------------------
 

@@ -156,7 +156,7 @@ EVENTS = {
     "SettingsState": ["load", "save", "save_general", "save_second_factor"],
     "CaseState": [
         "add_measure_row", "close_party_form", "delegate_existing", "delegate_invite",
-        "load", "load_file", "open_delegate", "open_party_form", "receive",
+        "hide_access_log", "load", "load_file", "show_access_log", "open_delegate", "open_party_form", "receive",
         "remove_measure_row", "resolve_conflict", "set_delegate_mode", "set_none_needed",
         "show_next_step", "start_self", "submit_close", "submit_decision",
         "submit_follow_up", "submit_investigation", "submit_note", "submit_party",

@@ -8,6 +8,7 @@ from kb_app.pages.case.delegation import delegation_section
 from kb_app.pages.case.header import conflict_banner, facts_bar, header, notice, staff_banner
 from kb_app.pages.case.parts import column
 from kb_app.pages.case.sections import (
+    access_log_section,
     closed_summary,
     incident_section,
     measures_section,
@@ -42,6 +43,7 @@ def case_content() -> rx.Component:
                 delegation_section(),
                 measures_section(),
                 rx.cond(~S.flags["closed"], promptness_section()),
+                access_log_section(),
             ),
             direction=rx.breakpoints(initial="column", md="row"),
             spacing="4",

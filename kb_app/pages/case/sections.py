@@ -460,3 +460,79 @@ def measures_section() -> rx.Component:
             icon="list-checks",
         ),
     )
+
+
+def _access_row(r) -> rx.Component:
+    return rx.flex(
+        two_lines(r["who"], r["when"] + " · " + r["what"]),
+        rx.spacer(),
+        rx.badge(
+            r["kind_label"],
+            color_scheme=rx.cond(r["kind"] == "refused", "red", "gray"),
+            variant="soft",
+        ),
+        align="center",
+        spacing="2",
+        width="100%",
+    )
+
+
+def access_log_section() -> rx.Component:
+    """ "Vem har läst ärendet": the case's access log, newest first, a page at a time
+    (principals and organisers; looking is itself logged)."""
+    return rx.cond(
+        S.flags["can_view_access_log"],
+        section(
+            "Vem har läst ärendet",
+            rx.text(
+                "Varje läsning, hämtning, export och nekad åtkomst, senast först.",
+                size="1",
+                color=GRAY,
+            ),
+            rx.cond(
+                S.access_page > 0,
+                column(
+                    listing(
+                        S.access_rows, _access_row, "Ingen har läst ärendet ännu.", width="100%"
+                    ),
+                    rx.hstack(
+                        button(
+                            "Nyare",
+                            "chevron-left",
+                            on_click=S.show_access_log(S.access_page - 1),
+                            disabled=S.access_page <= 1,
+                            color_scheme="gray",
+                        ),
+                        rx.text(
+                            "Sida "
+                            + S.access_page.to_string()
+                            + " av "
+                            + S.access_pages.to_string(),
+                            size="1",
+                            color=GRAY,
+                        ),
+                        button(
+                            "Äldre",
+                            "chevron-right",
+                            on_click=S.show_access_log(S.access_page + 1),
+                            disabled=S.access_page >= S.access_pages,
+                            color_scheme="gray",
+                        ),
+                        align="center",
+                        spacing="3",
+                        wrap="wrap",
+                    ),
+                    button("Dölj", "eye-off", on_click=S.hide_access_log, variant="ghost"),
+                ),
+                column(
+                    rx.cond(
+                        S.access_message != "",
+                        rx.text(S.access_message, size="2", color=rx.color("red", 11)),
+                    ),
+                    button("Visa vem som läst ärendet", "eye", on_click=S.show_access_log(1)),
+                ),
+            ),
+            icon="eye",
+            id="vem-har-last",
+        ),
+    )

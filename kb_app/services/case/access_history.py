@@ -43,6 +43,8 @@ ACTION_LABELS = {
     "export_reply_pack": "Hämtade svarspaketet",
     "preview_reply_pack": "Såg svarspaketet",
     "reply_pack_staff_named": "Svarspaket med personal namngiven",
+    "register_search": "Fann ärendet vid sökning för registerutdrag",
+    "register_extract": "Tog med ärendet i ett registerutdrag",
 }
 
 KIND_READ, KIND_DOWNLOAD, KIND_EXPORT, KIND_CHANGE, KIND_REFUSED = (
@@ -70,9 +72,10 @@ def _kind(action: str, allowed: bool) -> str:
         action.startswith("export")
         or action.startswith("reply_pack")
         or action == "preview_reply_pack"
+        or action == "register_extract"
     ):
         return KIND_EXPORT
-    if action in (Action.READ_CASE, Action.VIEW_ACCESS_LOG):
+    if action in (Action.READ_CASE, Action.VIEW_ACCESS_LOG, "register_search"):
         return KIND_READ
     return KIND_CHANGE
 

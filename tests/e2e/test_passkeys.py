@@ -14,11 +14,26 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import ARTIFACTS, login
 
-EMAIL = "utredare@exempelkommun.se"
+# Its own user: a passkey makes the second factor required at every later login,
+# so registering one on a shared demo account would change what later tests see.
+EMAIL = "passkey.test@exempelkommun.se"
+PASSWORD = "lykta-hallon-passkey-73"
 
 
 @pytest.fixture(scope="module")
 def localhost_base(app_server):
+    r = app_server.cli(
+        "create-admin",
+        "--email",
+        EMAIL,
+        "--name",
+        "Passkey Test",
+        "--organisation",
+        "Exempelkommun",
+        "--password-stdin",
+        input=PASSWORD,
+    )
+    assert r.returncode == 0, r.stderr
     original = app_server.env["KB_PUBLIC_URL"]
     base = original.replace("127.0.0.1", "localhost")
     app_server.env["KB_PUBLIC_URL"] = base
@@ -47,7 +62,7 @@ def test_a_passkey_from_my_account_passes_the_second_factor(localhost_base, cont
             }
         },
     )
-    login(page, base, EMAIL)
+    login(page, base, EMAIL, PASSWORD)
     expect(page).not_to_have_url(re.compile(r"/logga-in"))
     page.goto(base + "/mitt-konto")
     page.get_by_label("Namn på passkeyn").fill("Testdatorn")
@@ -65,7 +80,7 @@ def test_a_passkey_from_my_account_passes_the_second_factor(localhost_base, cont
 
     page.get_by_role("button", name="Logga ut", exact=True).first.click()
     expect(page).to_have_url(re.compile(r"/logga-in"))
-    login(page, base, EMAIL)
+    login(page, base, EMAIL, PASSWORD)
     expect(page).to_have_url(re.compile(r"/tvastegsverifiering/?$"))
     page.screenshot(path=str(ARTIFACTS / "passkeys-verifiering-1280.png"), full_page=True)
     page.get_by_role("button", name="Använd passkey").click()

@@ -543,6 +543,37 @@ def _int_param(raw: str) -> int:
     return int(raw) if raw.isdigit() and len(raw) < 12 else -1
 
 
+async def _posted_file(request: Request) -> tuple[bytes, str]:
+    """The posted file's bytes (read up to the limit and a byte, enough to say "too
+    big") and its name from the ``X-Filnamn`` header."""
+    limit = get_settings().attachment_max_mb * 1024 * 1024
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            break  # stop reading
+    return b"".join(chunks)[: limit + 1], unquote(request.headers.get("x-filnamn", "")[:1000])
+
+
+async def upload_reporter_file(request: Request):
+    """POST /bilaga/anmalan/<supplement token>: a file from the reporter, with the
+    private supplement link (no login; the supplements' limits apply)."""
+    from kb_app.services.reporting import reports
+
+    if not _same_origin(request):
+        return JSONResponse({"code": "ogiltig"}, status_code=403, headers=NO_STORE)
+    token = request.path_params.get("token", "")[:200]
+    data, filename = await _posted_file(request)
+    got = await run_in_threadpool(
+        lambda: reports.add_reporter_file(
+            token, filename=filename, data=data, client=_client(request), now=utcnow()
+        )
+    )
+    status = {"ok": 200, "lank": 404, "manga": 429}.get(got.code, 400)
+    return JSONResponse({"code": got.code, "name": got.name}, status_code=status, headers=NO_STORE)
+
+
 async def upload_attachment(request: Request):
     """POST /bilaga/ny/<case id>?del=…: one file onto the case (services/case/attachments)."""
     from kb_app.errors import InvalidInput
@@ -556,15 +587,7 @@ async def upload_attachment(request: Request):
     if actor is None:
         return JSONResponse({"code": "inloggning"}, status_code=401, headers=NO_STORE)
     case_id = _int_param(request.path_params.get("case_id", ""))
-    limit = get_settings().attachment_max_mb * 1024 * 1024
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            break  # stop reading: limit + a little is enough to say "too big"
-    data = b"".join(chunks)[: limit + 1]
-    filename = unquote(request.headers.get("x-filnamn", "")[:1000])
+    data, filename = await _posted_file(request)
     context = request.query_params.get("del", "")[:32]
     try:
         row = await run_in_threadpool(
@@ -738,6 +761,7 @@ def routes() -> list[Route]:
         Route(paths.REGISTER_EXTRACT, register_extract_page, methods=["GET", "POST"]),
         Route(paths.REGISTER_EXTRACT_PDF, register_extract_pdf, methods=["POST"]),
         Route(paths.ATTACHMENT_UPLOAD + "/{case_id}", upload_attachment, methods=["POST"]),
+        Route(paths.REPORTER_FILE + "/{token}", upload_reporter_file, methods=["POST"]),
         Route(paths.ATTACHMENT + "/{attachment_id}", download_attachment, methods=["GET"]),
     ]
 

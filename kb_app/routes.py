@@ -44,6 +44,7 @@ REGISTER_EXTRACT = "/export/registerutdrag"  # a person's cases (GET form, POST 
 REGISTER_EXTRACT_PDF = "/export/registerutdrag.pdf"  # POST: the extract itself
 ATTACHMENT = "/bilaga"  # /bilaga/<id>: one attachment, access-checked (api.py)
 ATTACHMENT_UPLOAD = "/bilaga/ny"  # /bilaga/ny/<case id>?del=investigation|comment (POST)
+REPORTER_FILE = "/bilaga/anmalan"  # /bilaga/anmalan/<supplement token>: the reporter's file (POST)
 
 
 def case(case_id):

@@ -23,9 +23,17 @@ from kb_app.domain.access import Actor
 from kb_app.domain.process import FORM, MEASURE_LEVELS, EventKind
 from kb_app.errors import AccessDenied, InvalidInput
 from kb_app.services.admin import auth
-from kb_app.services.case import access_history, conflict, delegation, parties, steps, view
+from kb_app.services.case import (
+    access_history,
+    attachments,
+    conflict,
+    delegation,
+    parties,
+    steps,
+    view,
+)
 from kb_app.services.case.view import CaseView
-from kb_app.state import live
+from kb_app.state import live, uploads
 from kb_app.state.base import SESSION_COOKIE, AppState, cookie_value
 
 CASE_PATH = re.compile(r"^/arenden/(\d{1,12})(?:/akt)?/?$")
@@ -43,9 +51,12 @@ _NOTE_KINDS = {
     EventKind.SUPPLEMENT,
     EventKind.REMINDER,
     EventKind.PARTY_CHANGED,
+    EventKind.ATTACHMENT_ADDED,
 }
 PARTY_FIELDS = ("role", "kind", "name", "class_name")
 PARTY_MODES = ("add", "edit", "remove")
+
+MSG_ATTACHED = "Filen är bifogad. Den står under Bilagor och i tidslinjen."
 
 
 def case_id_from_path(path: str) -> int | None:
@@ -72,6 +83,12 @@ class CaseState(AppState):
     access_pages: int = 0
     access_total: int = 0
     access_message: str = ""
+    # Bilagor: the case's files, and the upload's answer
+    attachments: list[dict[str, str]] = []
+    attach_error: str = ""
+    attach_message: str = ""
+    attach_busy: bool = False
+    attach_key: int = 0  # bumped after a file is taken: the form starts empty
 
     def _case_id(self) -> int | None:
         return case_id_from_path(self.router.url.path)
@@ -87,6 +104,9 @@ class CaseState(AppState):
         self.promptness = []
         self.conflicts = []
         self._hide_access_log()
+        self.attachments = []
+        self.attach_error = self.attach_message = ""
+        self.attach_busy = False
         self.measure_users = []
         self.stale_form = ""
         self.party_mode = ""
@@ -104,6 +124,7 @@ class CaseState(AppState):
         self.delegations = cv.delegations
         self.promptness = cv.promptness
         self.conflicts = cv.conflicts
+        self.attachments = cv.attachments
 
     def _denied(self, _exc: AccessDenied | None = None) -> None:
         self._clear()
@@ -535,6 +556,56 @@ class CaseState(AppState):
             text=str(form_data.get("text") or ""),
             supplement=supplement,
         )
+
+    # -- attachments -------------------------------------------------------------
+
+    @rx.event
+    async def attach_file(self, form_data: dict):
+        """ "Bifoga fil": the browser sends the chosen file to the upload route, which
+        checks the session, the case's access and the file itself; its answer comes
+        back to ``attach_done``. Nothing of the file passes through this state."""
+        self.attach_error = self.attach_message = ""
+        raw = (form_data or {}).get("del") if isinstance(form_data, dict) else None
+        context = raw if isinstance(raw, str) and raw in attachments.CONTEXT_ACTIONS else ""
+        actor = await self._actor()
+        if actor is None:
+            self._clear()
+            return rx.redirect(routes.LOGIN)
+        case_id = self._case_id()
+        if case_id is None or str(case_id) != self.open_case_id or not self.flags.get("can_attach"):
+            self.attach_error = attachments.MSG_DENIED
+            return None
+        if not context:
+            self.attach_error = attachments.MSG_CONTEXT
+            return None
+        self.attach_busy = True
+        url = f"{routes.ATTACHMENT_UPLOAD}/{case_id}?del={context}"
+        return rx.call_script(uploads.upload_script(url), callback=CaseState.attach_done)
+
+    @rx.event
+    async def attach_done(self, result: str):
+        """The upload route's answer: a message beside the form; after a taken file
+        the case is read again (the list and the timeline), keeping what is typed in
+        the other forms."""
+        self.attach_busy = False
+        code, _name = uploads.answer(result)
+        if code != "ok":
+            self.attach_error = attachments.message_for(code)
+            self.attach_message = ""
+            return None
+        self.attach_error = ""
+        self.attach_message = MSG_ATTACHED
+        self.attach_key += 1
+        actor = await self._actor()
+        if actor is None:
+            self._clear()
+            return rx.redirect(routes.LOGIN)
+        called = await self._call_service(
+            view.load_case, self._case_id(), now=utcnow(), actor=actor, denied=self._denied
+        )
+        if called.ok:
+            self._show_live(called.value)
+        return None
 
     # -- correcting the parties ----------------------------------------------------
 

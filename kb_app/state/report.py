@@ -17,6 +17,7 @@ from kb_app.dbtypes import utcnow
 from kb_app.domain import report as rules
 from kb_app.domain.fmt import local
 from kb_app.services.reporting import report_links, reports
+from kb_app.state import uploads
 from kb_app.state.base import AppState
 
 # Top-level text fields the page may set, with how many characters the state keeps
@@ -115,6 +116,12 @@ class ReportState(AppState):
     reference: str = ""
     supplement_link: str = ""
     already_received: bool = False
+    # Files sent from the receipt with the supplement link (names only, this page)
+    files: list[str] = []
+    file_error: str = ""
+    file_busy: bool = False
+    file_key: int = 0
+    _supplement_token: str = ""
 
     # What the reporter has typed, kept in the tab's sessionStorage (the browser
     # sends it back when it reconnects, e.g. after a server restart, and ``load``
@@ -381,6 +388,8 @@ class ReportState(AppState):
                 else ""
             )
             self._clear_form()  # nothing typed stays in the state after the receipt
+            self._supplement_token = result.supplement_token or ""
+            self._clear_files()
             self.status = "receipt"
             yield rx.call_script("window.scrollTo(0, 0)")
             return
@@ -407,9 +416,31 @@ class ReportState(AppState):
         self._clear_form()
         self.reference = ""
         self.supplement_link = ""
+        self._supplement_token = ""
+        self._clear_files()
         self.already_received = False
         self.status = "form" if self._token else "invalid"
         return rx.call_script("window.scrollTo(0, 0)")
+
+    def _clear_files(self) -> None:
+        self.files, self.file_error, self.file_busy = [], "", False
+
+    @rx.event
+    def attach_file(self, _form: dict):
+        """ "Skicka filen" on the receipt: the browser posts the file with the
+        supplement link (the route checks the link, the file and the limits)."""
+        self.file_error = ""
+        if self.status != "receipt" or not self._supplement_token:
+            return None
+        self.file_busy = True
+        return rx.call_script(
+            uploads.upload_script(uploads.reporter_url(self._supplement_token)),
+            callback=ReportState.attach_done,
+        )
+
+    @rx.event
+    def attach_done(self, result: str):
+        uploads.take(self, result)
 
 
 class SupplementState(AppState):
@@ -419,6 +450,10 @@ class SupplementState(AppState):
     text: str = ""
     error: str = ""
     submitting: bool = False
+    files: list[str] = []  # sent on this page (names only)
+    file_error: str = ""
+    file_busy: bool = False
+    file_key: int = 0
     _token: str = ""
 
     @rx.event
@@ -428,9 +463,11 @@ class SupplementState(AppState):
         self.submitting = False
         if reference is None:
             self.status, self.reference, self._token, self.text = "invalid", "", "", ""
+            self.files, self.file_error, self.file_busy = [], "", False
             return
         if token != self._token:
             self.text = ""
+            self.files, self.file_error, self.file_busy = [], "", False
         self._token = token
         self.reference = reference
         self.error = ""
@@ -474,3 +511,20 @@ class SupplementState(AppState):
     def another(self):
         self.status = "form" if self._token else "invalid"
         self.error = ""
+
+    @rx.event
+    def attach_file(self, _form: dict):
+        """ "Skicka filen": the browser posts the file with this page's link."""
+        self.file_error = ""
+        if self.status not in ("form", "done") or not self._token:
+            return None
+        self.file_busy = True
+        return rx.call_script(
+            uploads.upload_script(uploads.reporter_url(self._token)),
+            callback=SupplementState.attach_done,
+        )
+
+    @rx.event
+    def attach_done(self, result: str):
+        if uploads.take(self, result) == uploads.attachments.MSG_LINK:
+            self.status, self.reference, self._token = "invalid", "", ""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import stat
 import warnings
 from datetime import UTC, datetime
@@ -301,3 +302,93 @@ def test_principals_and_organisers_see_who_read_the_case(case, now):
             access_history.access_history(actor_for(who), case, now=now)
     with pytest.raises(AccessDenied):
         access_history.access_history(None, case, now=now)
+
+
+# --------------------------------------------------------------- the reporter's files
+
+
+@pytest.fixture
+def reporter_link(case):
+    """The case's private supplement link, as the receipt gives it."""
+    import secrets
+
+    from kb_app.models import Case
+
+    token = secrets.token_urlsafe(24)
+    with db.session_scope() as s:
+        row = s.get(Case, case)
+        row.supplement_token_hash = auth.token_hash(token)
+        s.add(row)
+    return token
+
+
+def test_the_reporter_sends_a_photo_with_the_supplement_link(case, reporter_link, now):
+    from kb_app.services.reporting import reports
+    from tests.support.cases import outbox_rows
+
+    mails_before = len(outbox_rows())
+    photo = files.jpeg_with_gps()
+    got = reports.add_reporter_file(
+        reporter_link, filename="rasten.JPG", data=photo, client="10.0.0.9", now=now
+    )
+    assert got == reports.FileResult("ok", "rasten.jpg")
+    (row,) = _rows()
+    assert row.context == "report" and row.uploaded_by_user_id is None
+    assert b"KameraTillverkare" not in _stored(row) and b"Exif" not in _stored(row)
+    added = [e for e in events(case) if e.kind == "attachment_added"]
+    assert len(added) == 1 and added[0].actor_label.endswith("(anmälare)")
+    assert json.loads(added[0].payload)["context"] == "report"
+    shown = view.load_case(actor_for(PRINCIPAL), case, now=now).attachments
+    assert [(a["filename"], a["context"], a["who"]) for a in shown] == [
+        ("rasten.jpg", "Anmälan", "Anmälaren")
+    ]
+    # The responsible hears of it by mail: the case number and a link, no content.
+    new_mails = outbox_rows()[mails_before:]
+    assert new_mails and all("rasten" not in m.body for m in new_mails)
+    assert audit.verify_all().ok
+
+
+def test_a_reporters_bad_file_or_link_is_refused_and_nothing_stays(case, reporter_link, now, store):
+    from kb_app.services.reporting import reports
+
+    assert reports.add_reporter_file(
+        reporter_link, filename="bild.jpg", data=files.windows_exe(), now=now
+    ) == reports.FileResult("typ")
+    assert reports.add_reporter_file(
+        "x" * 32, filename="bild.jpg", data=files.jpeg_with_gps(), now=now
+    ) == reports.FileResult("lank")
+    assert reports.add_reporter_file(
+        reporter_link, filename="tom.txt", data=b"", now=now
+    ) == reports.FileResult("tom")
+    assert _rows() == []
+    assert not list((store / "attachments").glob("*"))
+    # The supplements' limit per case holds for files too.
+    for _ in range(reports.SUPPLEMENTS_PER_CASE_PER_HOUR):
+        assert (
+            reports.add_reporter_file(reporter_link, filename="a.txt", data=b"hej\n", now=now).code
+            == "ok"
+        )
+    assert reports.add_reporter_file(
+        reporter_link, filename="a.txt", data=b"hej\n", now=now
+    ) == reports.FileResult("manga")
+    assert att.message_for("manga") == att.MSG_MANY
+    assert len(_rows()) == reports.SUPPLEMENTS_PER_CASE_PER_HOUR
+    assert len(list((store / "attachments").glob("*"))) == len(_rows())
+
+
+def test_the_reporter_route(case, reporter_link, client):
+    client.cookies.clear()
+    headers = {"x-filnamn": quote("skärmbild.png"), "origin": ORIGIN}
+    r = client.post(
+        f"/bilaga/anmalan/{reporter_link}", content=files.png_with_text(), headers=headers
+    )
+    assert r.status_code == 200 and r.json() == {"code": "ok", "name": "skärmbild.png"}
+    r = client.post(
+        f"/bilaga/anmalan/{reporter_link}",
+        content=files.png_with_text(),
+        headers={"x-filnamn": "a.png"},
+    )
+    assert r.status_code == 403  # no Origin: not from our page
+    r = client.post("/bilaga/anmalan/" + "A" * 32, content=files.png_with_text(), headers=headers)
+    assert r.status_code == 404 and r.json()["code"] == "lank"
+    assert len(_rows()) == 1

@@ -155,7 +155,7 @@ EVENTS = {
     "MyCasesState": ["load"],
     "SettingsState": ["load", "save", "save_general", "save_second_factor"],
     "CaseState": [
-        "add_measure_row", "close_party_form", "delegate_existing", "delegate_invite",
+        "add_measure_row", "attach_done", "attach_file", "close_party_form", "delegate_existing", "delegate_invite",
         "hide_access_log", "load", "load_file", "show_access_log", "open_delegate", "open_party_form", "receive",
         "remove_measure_row", "resolve_conflict", "set_delegate_mode", "set_none_needed",
         "show_next_step", "start_self", "submit_close", "submit_decision",
@@ -164,10 +164,10 @@ EVENTS = {
         "watch", "withdraw",
     ],
     "ReportState": [
-        "add_row", "load", "new_report", "remove_row", "set_field",
+        "add_row", "attach_done", "attach_file", "load", "new_report", "remove_row", "set_field",
         "set_row", "submit", "toggle",
     ],
-    "SupplementState": ["another", "load", "set_text", "submit"],
+    "SupplementState": ["another", "attach_done", "attach_file", "load", "set_text", "submit"],
     "OutboxState": ["load", "refresh", "retry", "set_dialog_open", "set_filter", "show"],
     "StatisticsState": [
         "apply_custom", "dismiss", "load", "restore_dismissed", "set_custom_from",

@@ -9,6 +9,7 @@ from kb_app.pages.case.header import conflict_banner, facts_bar, header, notice,
 from kb_app.pages.case.parts import column
 from kb_app.pages.case.sections import (
     access_log_section,
+    attachments_section,
     closed_summary,
     incident_section,
     measures_section,
@@ -36,7 +37,14 @@ def case_content() -> rx.Component:
         facts_bar(),
         closed_summary(),
         rx.flex(
-            _pane("2", next_step_card(), incident_section(), timeline_section(), note_section()),
+            _pane(
+                "2",
+                next_step_card(),
+                incident_section(),
+                timeline_section(),
+                attachments_section(),
+                note_section(),
+            ),
             _pane(
                 "1",
                 parties_section(),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from kb_app.components import forms
+from kb_app.components.blocks import callout_when, error_notice
 from kb_app.components.case_table import scroll_table
 from kb_app.components.forms import radio, textarea
 from kb_app.domain.vocab import PARTY_KINDS
@@ -24,6 +25,8 @@ from kb_app.pages.case.parts import (
     two_lines,
 )
 from kb_app.state.case import CaseState as S
+from kb_app.state.uploads import ACCEPT as ATTACH_ACCEPT
+from kb_app.state.uploads import INPUT_ID as ATTACH_INPUT_ID
 
 
 def incident_section() -> rx.Component:
@@ -129,6 +132,108 @@ def note_section() -> rx.Component:
                 spacing="3",
             ),
             icon="message-square",
+            class_name="kb-noprint",
+        ),
+    )
+
+
+def _attachment_row(a) -> rx.Component:
+    return rx.flex(
+        rx.icon("paperclip", size=16, color=GRAY, flex_shrink="0"),
+        rx.vstack(
+            rx.link(
+                a["filename"],
+                href="/bilaga/" + a["id"],
+                size="2",
+                weight="medium",
+                word_break="break-word",
+                aria_label="Hämta " + a["filename"],
+            ),
+            rx.text(
+                a["type"]
+                + ", "
+                + a["size"]
+                + " · "
+                + a["context"]
+                + " · "
+                + a["who"]
+                + ", "
+                + a["when"],
+                size="1",
+                color=GRAY,
+            ),
+            spacing="0",
+            min_width="0",
+        ),
+        spacing="2",
+        align="start",
+        width="100%",
+    )
+
+
+def _attach_form() -> rx.Component:
+    return rx.form(
+        column(
+            rx.vstack(
+                rx.el.label("Fil", html_for=ATTACH_INPUT_ID, class_name="kb-label"),
+                rx.el.input(
+                    type="file",
+                    id=ATTACH_INPUT_ID,
+                    name="fil",
+                    accept=ATTACH_ACCEPT,
+                    class_name="kb-file",
+                    aria_describedby="kb-bilaga-hint",
+                ),
+                rx.text(
+                    "Bild (JPEG, PNG), PDF, Word, Excel, OpenDocument eller text. "
+                    "Platsuppgifter i bilder tas bort.",
+                    id="kb-bilaga-hint",
+                    size="1",
+                    color=GRAY,
+                ),
+                spacing="1",
+                width="100%",
+            ),
+            rx.cond(
+                S.flags["can_attach_investigation"],
+                forms.fieldset(
+                    "Hör till",
+                    radio(
+                        "del",
+                        [("comment", "Kommentar"), ("investigation", "Utredningen")],
+                        direction="row",
+                        default="investigation",
+                    ),
+                ),
+                rx.el.input(type="hidden", name="del", value="comment"),
+            ),
+            error_notice(S.attach_error),
+            callout_when(S.attach_message, icon="circle-check", color_scheme="teal", role="status"),
+            button(
+                rx.cond(S.attach_busy, "Skickar …", "Bifoga fil"),
+                "upload",
+                type="submit",
+                loading=S.attach_busy,
+            ),
+            spacing="3",
+        ),
+        on_submit=S.attach_file,
+        key="bilaga-" + S.attach_key.to_string(),
+        width="100%",
+    )
+
+
+def attachments_section() -> rx.Component:
+    """Bilagor: the case's files (each a download through the access-checked
+    route, logged) and, for those who may, a file to add."""
+    return rx.cond(
+        S.flags["can_attach"] | (S.attachments.length() > 0),
+        section(
+            "Bilagor",
+            listing(S.attachments, _attachment_row, "Inga bilagor.", width="100%"),
+            rx.cond(S.flags["can_attach"], _attach_form()),
+            icon="paperclip",
+            id="bilagor",
             class_name="kb-noprint",
         ),
     )

@@ -6,6 +6,7 @@ import reflex as rx
 
 from kb_app.components.blocks import action_button, column, copy_link_button, message_card, muted
 from kb_app.components.layout import loading_view, public_frame
+from kb_app.pages.report.files import reporter_files
 from kb_app.pages.report.inputs import S, done_heading, public_card
 
 
@@ -94,6 +95,7 @@ def receipt() -> rx.Component:
                 spacing="2",
             ),
         ),
+        rx.cond(S.supplement_link != "", reporter_files(S)),
         rx.divider(),
         action_button(
             "file-plus",

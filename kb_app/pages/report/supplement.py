@@ -7,6 +7,7 @@ import reflex as rx
 from kb_app.components.blocks import muted
 from kb_app.components.forms import field
 from kb_app.domain import report as rules
+from kb_app.pages.report.files import reporter_files
 from kb_app.pages.report.inputs import done_heading, public_card, send_button, text_area
 from kb_app.pages.report.receipt import public_page
 from kb_app.state.report import SupplementState
@@ -40,6 +41,8 @@ def supplement_form() -> rx.Component:
             required=True,
         ),
         send_button("Skicka komplettering", T.submit, T.submitting),
+        rx.divider(),
+        reporter_files(T),
     )
 
 
@@ -58,6 +61,8 @@ def supplement_done() -> rx.Component:
             size="2",
             type="button",
         ),
+        rx.divider(),
+        reporter_files(T),
     )
 
 

@@ -50,7 +50,8 @@ log = logging.getLogger(__name__)
 
 FIELD = "file"  # the key of the error in InvalidInput
 
-CONTEXTS = {"investigation": "Utredningen", "comment": "Kommentar"}
+# "report": sent by the reporter with the private supplement link (services/reporting).
+CONTEXTS = {"investigation": "Utredningen", "comment": "Kommentar", "report": "Anmälan"}
 # Who may attach to what: the investigation's files are part of recording it.
 CONTEXT_ACTIONS = {"investigation": Action.RECORD_INVESTIGATION, "comment": Action.ATTACH_FILE}
 
@@ -129,6 +130,8 @@ MSG_DENIED = "Du kan inte bifoga filer till det här ärendet."
 MSG_LOGIN = "Du har loggats ut. Logga in igen och bifoga filen på nytt."
 MSG_NETWORK = "Filen kunde inte skickas. Kontrollera anslutningen och försök igen."
 MSG_NO_FILE = "Välj en fil att bifoga."
+MSG_LINK = "Länken för komplettering gäller inte längre, så filen kunde inte skickas."
+MSG_MANY = "Du har skickat många kompletteringar den senaste timmen. Försök igen om en stund."
 
 
 def code_of(message: str) -> str:
@@ -154,6 +157,8 @@ def message_for(code: str) -> str:
         "inloggning": MSG_LOGIN,
         "natverk": MSG_NETWORK,
         "ingen": MSG_NO_FILE,
+        "lank": MSG_LINK,
+        "manga": MSG_MANY,
         **CODES,
     }.get(str(code or ""), MSG_NETWORK)
 
@@ -448,6 +453,83 @@ def _case_bytes(s: Session, case_id: int) -> int:
     ).one()
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A checked, cleaned file written to the store, not yet on any case."""
+
+    kind: Kind
+    name: str
+    size: int
+    sha256: str
+    key: str
+
+
+def prepare(filename: str, data: bytes) -> Prepared:
+    """Check the file by its content, clean it and write it to the store (its row
+    and event come with ``attach``; ``discard(key)`` if that fails)."""
+    settings = get_settings()
+    max_bytes = settings.attachment_max_mb * 1024 * 1024
+    if len(data) > max_bytes:
+        raise InvalidInput({FIELD: msg_too_big(settings.attachment_max_mb)})
+    kind, clean = inspect(bytes(data), max_bytes=max_bytes)
+    name = safe_filename(filename, kind)
+    return Prepared(kind, name, len(clean), hashlib.sha256(clean).hexdigest(), _write(clean))
+
+
+def discard(key: str) -> None:
+    _discard(key)
+
+
+def attach(
+    s: Session,
+    case: Case,
+    file: Prepared,
+    *,
+    context: str,
+    user_id: int | None,
+    actor_label: str,
+    now: datetime,
+) -> Attachment:
+    """The attachment row and its timeline event, in the caller's transaction."""
+    settings = get_settings()
+    if _case_bytes(s, case.id) + file.size > settings.attachment_case_max_mb * 1024 * 1024:
+        raise InvalidInput({FIELD: msg_case_full(settings.attachment_case_max_mb)})
+    row = Attachment(
+        case_id=case.id,
+        filename=file.name,
+        content_type=file.kind.mime,
+        size=file.size,
+        storage_key=file.key,
+        context=context,
+        sha256=file.sha256,
+        uploaded_by_user_id=user_id,
+        created_at=now,
+    )
+    s.add(row)
+    s.flush()
+    append_event(
+        s,
+        case,
+        EventKind.ATTACHMENT_ADDED,
+        at=now,
+        actor_user_id=user_id,
+        actor_label=actor_label,
+        payload={
+            "attachment_id": row.id,
+            "filename": file.name,
+            "type": file.kind.label,
+            "size": file.size,
+            "context": context,
+            "sha256": file.sha256,
+        },
+    )
+    changes.bump(s, case.organisation_id, now=now)
+    log.info(
+        "attachment %s (%s, %d bytes) added to case %s", row.id, file.kind.code, file.size, case.id
+    )
+    return row
+
+
 def add_attachment(
     actor: Actor | None,
     case_id: Any,
@@ -458,65 +540,29 @@ def add_attachment(
     now: datetime,
 ) -> Attachment:
     """Check, clean and store one file on the case, with its timeline event."""
-    settings = get_settings()
-    max_bytes = settings.attachment_max_mb * 1024 * 1024
     action = CONTEXT_ACTIONS.get(context)
     if action is None:
         # Still ask the policy first, so a probe of another case is logged as one.
         _read(actor, case_id, Action.ATTACH_FILE, now, lambda *_: None)
         raise InvalidInput({FIELD: MSG_CONTEXT})
-    if len(data) > max_bytes:
+    try:
+        file = prepare(filename, data)
+    except InvalidInput:
         _read(actor, case_id, action, now, lambda *_: None)  # refused first if not allowed
-        raise InvalidInput({FIELD: msg_too_big(settings.attachment_max_mb)})
-    kind, clean = inspect(bytes(data), max_bytes=max_bytes)
-    name = safe_filename(filename, kind)
-    digest = hashlib.sha256(clean).hexdigest()
-    key = _write(clean)
+        raise
 
     def work(s: Session, case: Case, _facts, _d) -> Attachment:
         if context == "investigation" and case.closed_at is not None:
             raise InvalidInput({FIELD: MSG_NOT_NOW})
-        if _case_bytes(s, case.id) + len(clean) > settings.attachment_case_max_mb * 1024 * 1024:
-            raise InvalidInput({FIELD: msg_case_full(settings.attachment_case_max_mb)})
-        row = Attachment(
-            case_id=case.id,
-            filename=name,
-            content_type=kind.mime,
-            size=len(clean),
-            storage_key=key,
-            context=context,
-            sha256=digest,
-            uploaded_by_user_id=actor.user_id,
-            created_at=now,
+        return attach(
+            s, case, file, context=context, user_id=actor.user_id, actor_label=actor.name, now=now
         )
-        s.add(row)
-        s.flush()
-        append_event(
-            s,
-            case,
-            EventKind.ATTACHMENT_ADDED,
-            at=now,
-            actor_user_id=actor.user_id,
-            actor_label=actor.name,
-            payload={
-                "attachment_id": row.id,
-                "filename": name,
-                "type": kind.label,
-                "size": len(clean),
-                "context": context,
-                "sha256": digest,
-            },
-        )
-        changes.bump(s, case.organisation_id, now=now)
-        return row
 
     try:
-        row = _run(actor, case_id, action, now, work)
+        return _run(actor, case_id, action, now, work)
     except BaseException:
-        _discard(key)
+        _discard(file.key)
         raise
-    log.info("attachment %s (%s, %d bytes) added to case %s", row.id, kind.code, row.size, case_id)
-    return row
 
 
 def size_label(size: int) -> str:
@@ -540,7 +586,7 @@ def rows(s: Session, case_id: int) -> list[dict[str, str]]:
             "type": (MIME_KINDS.get(a.content_type) or KINDS["txt"]).label,
             "size": size_label(a.size),
             "context": CONTEXTS.get(a.context, a.context),
-            "who": name or "",
+            "who": name or ("Anmälaren" if a.uploaded_by_user_id is None else ""),
             "when": sv_datetime(a.created_at),
             "sha256": a.sha256,
         }

@@ -485,9 +485,7 @@ def add_supplement(token: str, text: str, *, client: str = "", now: datetime) ->
             return SupplementResult(False, MSG_INVALID_LINK, link_invalid=True)
         if error:
             return SupplementResult(False, error, reference=case.reference)
-        rate_keys = {f"supplement-case:{case.id}": SUPPLEMENTS_PER_CASE_PER_HOUR}
-        if client:
-            rate_keys[f"supplement-client:{_client_key(client)}"] = SUPPLEMENTS_PER_CLIENT_PER_HOUR
+        rate_keys = _supplement_rate_keys(case, client)
         if _over_limit(s, rate_keys, now):
             return SupplementResult(False, MSG_SUPPLEMENT_RATE, reference=case.reference)
         event = append_event(
@@ -500,24 +498,97 @@ def add_supplement(token: str, text: str, *, client: str = "", now: datetime) ->
         )
         case.updated_at = now
         s.add(case)
-        unit = s.get(Unit, case.unit_id)
-        responsible = s.get(User, case.responsible_user_id) if case.responsible_user_id else None
-        excluded = conflicts.excluded_user_ids(s, case.id)
-        to = [responsible] if responsible and responsible.active else _principals(s, unit.id)
-        to = [u for u in to if u.id not in excluded]
-        subject, body = supplement_mail(
-            reference=case.reference, unit_name=unit.name, link=case_link(case.id)
-        )
-        for user in to:
-            queue_mail(
-                s,
-                to=user.email,
-                subject=subject,
-                body=body,
-                now=now,
-                dedupe_key=f"supplement:{event.id}:user:{user.id}",
-                case_id=case.id,
-            )
+        _notify_supplement(s, case, f"supplement:{event.id}", now)
         _count(s, list(rate_keys), now)
         changes.bump(s, case.organisation_id, now)
         return SupplementResult(True, reference=case.reference)
+
+
+def _supplement_rate_keys(case: Case, client: str) -> dict[str, int]:
+    """A reporter's supplements and files share one limit per case and per client."""
+    keys = {f"supplement-case:{case.id}": SUPPLEMENTS_PER_CASE_PER_HOUR}
+    if client:
+        keys[f"supplement-client:{_client_key(client)}"] = SUPPLEMENTS_PER_CLIENT_PER_HOUR
+    return keys
+
+
+def _notify_supplement(s: Session, case: Case, dedupe: str, now: datetime) -> None:
+    """Mail the responsible (or the unit's principals) that the reporter added
+    something: the case number and a link, no content."""
+    unit = s.get(Unit, case.unit_id)
+    responsible = s.get(User, case.responsible_user_id) if case.responsible_user_id else None
+    excluded = conflicts.excluded_user_ids(s, case.id)
+    to = [responsible] if responsible and responsible.active else _principals(s, unit.id)
+    to = [u for u in to if u.id not in excluded]
+    subject, body = supplement_mail(
+        reference=case.reference, unit_name=unit.name, link=case_link(case.id)
+    )
+    for user in to:
+        queue_mail(
+            s,
+            to=user.email,
+            subject=subject,
+            body=body,
+            now=now,
+            dedupe_key=f"{dedupe}:user:{user.id}",
+            case_id=case.id,
+        )
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """The answer to a reporter's file: ``code`` is "ok" or the code of its
+    message (``attachments.message_for``); the file's safe name when taken."""
+
+    code: str
+    name: str = ""
+
+
+def add_reporter_file(
+    token: str, *, filename: str, data: bytes, client: str = "", now: datetime
+) -> FileResult:
+    """A file the reporter sends with the private supplement link (on the receipt or
+    the supplement page): checked and cleaned as every attachment, stored on the
+    case as "Anmälan" with the reporter as author, under the supplements' limits,
+    and the responsible is told by mail."""
+    from kb_app.errors import InvalidInput
+    from kb_app.services.case import attachments
+
+    client = client if isinstance(client, str) else ""
+    with read_scope() as s:
+        if _case_by_supplement_token(s, token) is None:
+            return FileResult("lank")
+    try:
+        file = attachments.prepare(filename, data)
+    except InvalidInput as exc:
+        return FileResult(attachments.code_of(next(iter(exc.errors.values()), "")))
+    try:
+        with session_scope() as s:
+            case = _case_by_supplement_token(s, token)
+            if case is None:
+                attachments.discard(file.key)
+                return FileResult("lank")
+            rate_keys = _supplement_rate_keys(case, client)
+            if _over_limit(s, rate_keys, now):
+                attachments.discard(file.key)
+                return FileResult("manga")
+            row = attachments.attach(
+                s,
+                case,
+                file,
+                context="report",
+                user_id=None,
+                actor_label=f"{case.reporter_name} (anmälare)"[:200],
+                now=now,
+            )
+            case.updated_at = now
+            s.add(case)
+            _notify_supplement(s, case, f"attachment:{row.id}", now)
+            _count(s, list(rate_keys), now)
+            return FileResult("ok", row.filename)
+    except InvalidInput as exc:
+        attachments.discard(file.key)
+        return FileResult(attachments.code_of(next(iter(exc.errors.values()), "")))
+    except BaseException:
+        attachments.discard(file.key)
+        raise

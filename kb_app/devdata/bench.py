@@ -322,7 +322,9 @@ def seed_bench(
     org_id = ids.take("org")
     created = now - timedelta(days=365 * years + 30)
     w.add(Organisation, {"id": org_id, "name": ORG_NAME, "created_at": created})
-    w.add(OrgSetting, {"organisation_id": org_id})
+    # As the demo organisation: nobody is asked for a second factor (the bench's
+    # clients log in with a password only).
+    w.add(OrgSetting, {"organisation_id": org_id, "second_factor_roles": ""})
 
     # Units, classes, report links
     plan = _unit_plan(units, rng)

@@ -533,6 +533,37 @@ async def register_extract_pdf(request: Request):
     return _download(body, filename, "application/pdf")
 
 
+# --------------------------------------------------------------------------- archive packages
+# Organisers only: closed cases as an E-ARK SIP (services/case/archive.py).
+
+
+async def export_archive(request: Request):
+    """GET /export/arkivpaket.zip?ar=<closing year> or ?ref=<case number>."""
+    from kb_app.errors import InvalidInput
+    from kb_app.services.case import archive
+
+    actor, resp = await _export_actor(request)
+    if resp is not None:
+        return resp
+    q = request.query_params
+    year_raw = q.get("ar", "")
+    year = int(year_raw) if re.fullmatch(r"(19|20|21)[0-9]{2}", year_raw) else None
+    ref = (q.get("ref") or "").strip()[:32] or None
+    try:
+        package = await run_in_threadpool(
+            lambda: archive.build_package(actor, year=year, reference=ref, now=utcnow())
+        )
+    except AccessDenied as exc:
+        return PlainTextResponse(exc.message, status_code=403, headers=NO_STORE)
+    except InvalidInput as exc:
+        message = next(iter(exc.errors.values()), archive.MSG_CHOOSE)
+        return PlainTextResponse(message, status_code=400, headers=NO_STORE)
+    log.info(
+        "user %s exported an archive package of %s cases", actor.user_id, len(package.references)
+    )
+    return _download(package.data, package.filename, "application/zip")
+
+
 # --------------------------------------------------------------------------- attachments
 # The page posts the file's bytes here (fetch, the body is the file); Reflex's own
 # upload route (/_upload, a public folder) is never used. The answer is a code the
@@ -737,6 +768,7 @@ def routes() -> list[Route]:
         Route(paths.EXPORT_REPLY_PACK_PREVIEW, preview_reply_pack, methods=["GET"]),
         Route(paths.REGISTER_EXTRACT, register_extract_page, methods=["GET", "POST"]),
         Route(paths.REGISTER_EXTRACT_PDF, register_extract_pdf, methods=["POST"]),
+        Route(paths.EXPORT_ARCHIVE, export_archive, methods=["GET"]),
         Route(paths.ATTACHMENT_UPLOAD + "/{case_id}", upload_attachment, methods=["POST"]),
         Route(paths.ATTACHMENT + "/{attachment_id}", download_attachment, methods=["GET"]),
     ]

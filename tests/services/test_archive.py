@@ -200,3 +200,72 @@ def test_only_closed_cases_and_only_organisers(fx):
             )
         ).all()
     assert len(refused) == 5
+
+
+def test_kb_app_archive_verify(fx, tmp_path, capsys):
+    from kb_app import cli
+
+    package = archive.build_package(actor_for("organiser@test.se"), reference=fx.reference, now=NOW)
+    good = _write(tmp_path, package)
+    assert cli.main(["archive", "verify", good]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"OK: arkivpaketet {package.objid} är helt:")
+
+    raw = bytearray(package.data)
+    with zipfile.ZipFile(io.BytesIO(package.data)) as z:
+        info = z.getinfo(f"{package.objid}/representations/rep1/data/{fx.reference}/arendeakt.pdf")
+    raw[info.header_offset + 30 + len(info.filename.encode()) + 200] ^= 0x40
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(bytes(raw))
+    assert cli.main(["archive", "verify", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert "FEL: " in out and "arendeakt.pdf" in out
+    assert "Arkivpaketet är ändrat eller skadat" in out
+    assert "Traceback" not in out
+
+
+def _client_for(email: str):
+    import warnings
+
+    from kb_app import api
+    from kb_app.services.admin import auth
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    client = TestClient(api.build_api(), base_url="http://testserver")
+    if email:
+        with read_scope() as s:
+            from kb_app.models import User
+
+            uid = s.exec(select(User.id).where(User.email == email)).one()
+        auth.set_password(uid, "provlosenord-2026")
+        client.cookies.set(
+            api.SESSION_COOKIE, auth.login(email, "provlosenord-2026", now=NOW).token
+        )
+    return client
+
+
+def test_the_route_downloads_a_package_for_organisers_only(fx, clock, tmp_path):
+    r = _client_for("").get("/export/arkivpaket.zip?ar=2026", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/logga-in"
+
+    org = _client_for("organiser@test.se")
+    r = org.get("/export/arkivpaket.zip?ar=2026")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/zip"
+    assert r.headers["cache-control"] == "no-store"
+    assert 'filename="arkivpaket-2026-2026-11-24.zip"' in r.headers["content-disposition"]
+    path = tmp_path / "p.zip"
+    path.write_bytes(r.content)
+    assert archive.verify(path).ok
+    r = org.get(f"/export/arkivpaket.zip?ref={fx.reference}")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    r = org.get("/export/arkivpaket.zip?ar=2019")
+    assert r.status_code == 400 and r.text == archive.MSG_NONE
+    r = org.get("/export/arkivpaket.zip")
+    assert r.status_code == 400 and r.text == archive.MSG_CHOOSE
+    for who in ["principal", "investigator"]:
+        r = _client_for(f"{who}@test.se").get("/export/arkivpaket.zip?ar=2026")
+        assert r.status_code == 403 and fx.reference not in r.text

@@ -364,7 +364,7 @@ def archive_card() -> rx.Component:
                     S.set_archive_year,
                 ),
                 _labelled(
-                    "eller ett ärende",
+                    "Eller ett ärendenummer",
                     rx.input(
                         id="stat-archive-ref",
                         placeholder="KB-2026-0001",

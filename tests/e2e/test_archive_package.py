@@ -8,6 +8,7 @@ import re
 import shutil
 import sqlite3
 
+import pytest
 from playwright.sync_api import expect
 
 from kb_app.services.case import archive
@@ -59,3 +60,29 @@ def test_the_organiser_downloads_an_archive_package(app_server, page):
         link.click()
     assert info.value.suggested_filename.startswith(f"arkivpaket-{ref}-")
     assert archive.verify(info.value.path()).ok
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_export_tab_with_the_archive_card_passes_axe(app_server, browser, width):
+    from tests.e2e.axe import AXE_JS, describe, violations
+
+    assert AXE_JS.exists(), "axe-core saknas: kör make test (installerar den i .tools)"
+    # axe is injected as a script of its own: this context lets it past the CSP.
+    ctx = browser.new_context(
+        viewport={"width": width, "height": 900},
+        locale="sv-SE",
+        timezone_id="Europe/Stockholm",
+        bypass_csp=True,
+    )
+    ctx.set_default_timeout(20000)
+    try:
+        page = ctx.new_page()
+        login(page, app_server.base_url, "huvudman@exempelkommun.se")
+        page.goto(app_server.base_url + "/statistik")
+        page.get_by_role("tab", name="Export").click()
+        expect(page.get_by_role("heading", name="Arkivpaket")).to_be_visible()
+        page.wait_for_load_state("networkidle")
+        found = violations(page)
+        assert not found, describe(found)
+    finally:
+        ctx.close()

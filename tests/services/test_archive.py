@@ -170,6 +170,28 @@ def test_a_year_package_holds_the_closed_cases_and_logs_each(fx, tmp_path):
     assert exc.value.errors == {"arkiv": archive.MSG_NONE}
 
 
+def test_the_closing_year_is_the_swedish_one(fx):
+    """Closed at 23:30 UTC on New Year's Eve is 00:30 on 1 January in Sweden."""
+    from kb_app.db import session_scope
+    from kb_app.domain.process import Step
+    from kb_app.models import Case
+    from tests.support.stats_fixture import make_case
+
+    with session_scope() as s:
+        first = s.get(Case, fx.case_id)
+        late = make_case(s, first.organisation_id, first.unit_id, NOW, [])
+        late.step = Step.CLOSED
+        late.closed_at = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
+        s.add(late)
+        late_ref = late.reference
+    org = actor_for("organiser@test.se")
+    later = datetime(2027, 1, 2, 9, tzinfo=UTC)
+    years = archive.closing_years(org, now=later)
+    assert [(y.year, y.cases) for y in years] == [(2027, 1), (2026, 1)]
+    assert archive.build_package(org, year=2027, now=later).references == [late_ref]
+    assert archive.build_package(org, year=2026, now=later).references == [fx.reference]
+
+
 def test_only_closed_cases_and_only_organisers(fx):
     org = actor_for("organiser@test.se")
     from kb_app.db import session_scope
@@ -269,3 +291,18 @@ def test_the_route_downloads_a_package_for_organisers_only(fx, clock, tmp_path):
     for who in ["principal", "investigator"]:
         r = _client_for(f"{who}@test.se").get("/export/arkivpaket.zip?ar=2026")
         assert r.status_code == 403 and fx.reference not in r.text
+
+
+def test_a_changed_stored_attachment_stops_the_package(fx):
+    from kb_app.models import Attachment
+
+    with read_scope() as s:
+        row = s.exec(select(Attachment).where(Attachment.case_id == fx.case_id)).one()
+    stored = attachments.stored_path(row)
+    stored.write_bytes(stored.read_bytes().replace(b"Noah", b"Nora"))
+    with pytest.raises(InvalidInput) as exc:
+        archive.build_package(actor_for("organiser@test.se"), reference=fx.reference, now=NOW)
+    assert exc.value.errors == {"arkiv": archive.msg_attachment(fx.reference, row.filename)}
+    with read_scope() as s:
+        logged = s.exec(select(AccessLog).where(AccessLog.action == archive.LOG_ACTION)).all()
+    assert logged == []  # nothing made, nothing logged as exported

@@ -31,6 +31,7 @@ import hashlib
 import io
 import json
 import re
+import shutil
 import uuid
 import xml.etree.ElementTree as ET
 import zipfile
@@ -39,13 +40,14 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from sqlalchemy import extract, func
 from sqlmodel import select
 
 from kb_app.db import read_scope, session_scope
 from kb_app.domain.access import Action, Actor, can, can_on_case
-from kb_app.domain.fmt import sv_datetime
+from kb_app.domain.fmt import TZ, sv_datetime
 from kb_app.domain.process import EVENT_LABELS
 from kb_app.errors import AccessDenied, InvalidInput
 from kb_app.models import Attachment, Case, CaseEvent, Organisation, Unit
@@ -131,22 +133,43 @@ class YearChoice:
     cases: int
 
 
+def _year_range(year: int) -> tuple[datetime, datetime]:
+    """The closing year in Swedish time, as UTC bounds [start, end)."""
+    start = datetime(year, 1, 1, tzinfo=TZ).astimezone(UTC)
+    return start, datetime(year + 1, 1, 1, tzinfo=TZ).astimezone(UTC)
+
+
 def closing_years(actor: Actor | None, *, now: datetime) -> list[YearChoice]:
-    """The years in which cases of the organisation were closed, newest first, with
-    how many (the organiser's choice on Statistik → Export). Counts every closed
-    case; the package itself leaves out those the organiser may not export."""
+    """The years (Swedish time) in which cases of the organisation were closed,
+    newest first, with how many (the organiser's choice on Statistik → Export).
+    Counts every closed case; the package itself leaves out those the organiser
+    may not export."""
     if actor is None or not can(actor, Action.ARCHIVE_EXPORT):
         access_log.deny(actor, LOG_ACTION, now=now)
         raise AccessDenied()
-    year = extract("year", Case.closed_at)
+    # Grouped by the UTC year in SQL (an index-friendly count), then the hour or
+    # two around each new year moved to its Swedish year.
+    utc_year = extract("year", Case.closed_at)
+    counts: dict[int, int] = {}
     with read_scope() as s:
-        rows = s.exec(
-            select(year, func.count())
-            .where(Case.organisation_id == actor.organisation_id, Case.closed_at.is_not(None))
-            .group_by(year)
-            .order_by(year.desc())
-        ).all()
-    return [YearChoice(int(y), int(n)) for y, n in rows]
+        mine = Case.organisation_id == actor.organisation_id
+        for y, n in s.exec(
+            select(utc_year, func.count())
+            .where(mine, Case.closed_at.is_not(None))
+            .group_by(utc_year)
+        ).all():
+            counts[int(y)] = counts.get(int(y), 0) + int(n)
+        for y in list(counts):
+            edge = _year_range(y + 1)[0]  # Swedish new year, in UTC (the evening before)
+            moved = s.exec(
+                select(func.count()).where(
+                    mine, Case.closed_at >= edge, Case.closed_at < datetime(y + 1, 1, 1, tzinfo=UTC)
+                )
+            ).one()
+            if moved:
+                counts[y] -= moved
+                counts[y + 1] = counts.get(y + 1, 0) + moved
+    return [YearChoice(y, n) for y, n in sorted(counts.items(), reverse=True) if n > 0]
 
 
 # --------------------------------------------------------------------------- the package
@@ -155,26 +178,38 @@ def closing_years(actor: Actor | None, *, now: datetime) -> list[YearChoice]:
 @dataclass
 class _File:
     path: str  # relative to the package root
-    data: bytes
+    data: bytes  # empty for a file copied from ``source``
     mime: str
     created: datetime
     fmt: str = ""  # a format name for PREMIS
+    source: Path | None = None  # a stored attachment, streamed into the zip
+    source_size: int = 0
+    source_sha256: str = ""  # upper-case hex
 
     @property
     def size(self) -> int:
-        return len(self.data)
+        return self.source_size if self.source is not None else len(self.data)
 
     @property
     def sha256(self) -> str:
-        return _sha256(self.data)
+        return self.source_sha256 if self.source is not None else _sha256(self.data)
 
 
 @dataclass
 class Package:
     objid: str
     filename: str
-    data: bytes
     references: list[str] = field(default_factory=list)
+    data: bytes = b""  # build_package only; write_package writes to its file
+
+
+def _hash_file(path: Path) -> tuple[int, str]:
+    digest, size = hashlib.sha256(), 0
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
 
 
 def _slug(text: str) -> str:
@@ -581,29 +616,40 @@ def _case_files(s, actor: Actor, case: Case, now: datetime) -> list[_File]:
         select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
     ).all()
     for a in rows:
+        source = attachments.stored_path(a)
         try:
-            data = attachments.stored_path(a).read_bytes()
+            size, digest = _hash_file(source)
         except OSError:
             raise InvalidInput({"arkiv": msg_attachment(case.reference, a.filename)}) from None
-        if a.sha256 and hashlib.sha256(data).hexdigest() != a.sha256:
+        if a.sha256 and digest != a.sha256:
             raise InvalidInput({"arkiv": msg_attachment(case.reference, a.filename)})
         files.append(
-            _File(f"{base}/bilagor/{a.id}-{_slug(a.filename)}", data, a.content_type, a.created_at)
+            _File(
+                f"{base}/bilagor/{a.id}-{_slug(a.filename)}",
+                b"",
+                a.content_type,
+                a.created_at,
+                source=source,
+                source_size=size,
+                source_sha256=digest.upper(),
+            )
         )
     return files
 
 
-def _zip(objid: str, files: list[_File]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
+def _zip(objid: str, files: list[_File], out: BinaryIO) -> None:
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:
         for f in sorted(files, key=lambda f: f.path):
             info = zipfile.ZipInfo(
                 f"{objid}/{f.path}", date_time=f.created.astimezone(UTC).timetuple()[:6]
             )
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o600 << 16
-            z.writestr(info, f.data)
-    return buf.getvalue()
+            if f.source is None:
+                z.writestr(info, f.data)
+                continue
+            with f.source.open("rb") as src, z.open(info, "w") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
 
 
 def build_package(
@@ -613,8 +659,25 @@ def build_package(
     reference: str | None = None,
     now: datetime,
 ) -> Package:
-    """One archive package: the closed case ``reference``, or every closed case of
-    the closing ``year`` (UTC) that the organiser may export. Logged per case."""
+    """``write_package`` into memory: the package with its bytes in ``data``."""
+    buf = io.BytesIO()
+    package = write_package(actor, buf, year=year, reference=reference, now=now)
+    package.data = buf.getvalue()
+    return package
+
+
+def write_package(
+    actor: Actor | None,
+    out: BinaryIO,
+    *,
+    year: int | None = None,
+    reference: str | None = None,
+    now: datetime,
+) -> Package:
+    """One archive package written to ``out`` (a zip): the closed case
+    ``reference``, or every closed case of the closing ``year`` (Swedish time) that
+    the organiser may export. Attachments are streamed from their store, so a
+    large year does not sit in memory whole. Logged per case."""
     if actor is None or not can(actor, Action.ARCHIVE_EXPORT):
         access_log.deny(actor, LOG_ACTION, now=now)
         raise AccessDenied()
@@ -626,7 +689,8 @@ def build_package(
         if ref is not None:
             stmt = stmt.where(Case.reference == ref)
         else:
-            stmt = stmt.where(Case.closed_at.is_not(None), extract("year", Case.closed_at) == year)
+            start, end = _year_range(year)
+            stmt = stmt.where(Case.closed_at >= start, Case.closed_at < end)
         candidates = list(s.exec(stmt.order_by(Case.reference).limit(MAX_CASES + 1)))
         cases = [
             c
@@ -709,14 +773,12 @@ def build_package(
         "application/xml",
         now,
     )
-    body = _zip(objid, [mets, dc, premis, doc, schema, rep_mets, rep_premis, *data])
+    _zip(objid, [mets, dc, premis, doc, schema, rep_mets, rep_premis, *data], out)
     # Logged once the package is made, per case (each case's "Vem har läst ärendet").
     with session_scope() as log_s:
         for case in cases:
             access_log.record(log_s, actor, LOG_ACTION, now=now, case_id=case.id)
-    return Package(
-        objid=objid, filename=f"arkivpaket-{what}-{now:%Y-%m-%d}.zip", data=body, references=refs
-    )
+    return Package(objid=objid, filename=f"arkivpaket-{what}-{now:%Y-%m-%d}.zip", references=refs)
 
 
 # --------------------------------------------------------------------------- verify
@@ -841,6 +903,7 @@ __all__ = [
     "Verified",
     "YearChoice",
     "build_package",
+    "write_package",
     "closing_years",
     "verify",
 ]

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from kb_app.services.case import archive
 from tests.e2e.conftest import ARTIFACTS, login
+from tests.support import eark
 
 
 def _closed(app_server) -> tuple[str, str]:
@@ -49,6 +50,8 @@ def test_the_organiser_downloads_an_archive_package(app_server, page):
     checked = archive.verify(path)
     assert checked.ok, checked.findings
     assert checked.files > 5
+    report = eark.validate(path)  # the E-ARK project's validator, on the file as downloaded
+    assert report.valid, (report.structure, report.schema, report.real_errors)
 
     page.set_viewport_size({"width": 375, "height": 800})
     page.get_by_label("Eller ett ärendenummer").fill(ref.lower())

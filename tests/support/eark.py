@@ -63,9 +63,24 @@ class Report:
 
 
 def validate(path: Path) -> Report:
-    """E-ARK CSIP/SIP 2.1.0 validation of a package folder or zip."""
+    """E-ARK CSIP/SIP 2.1.0 validation of a package folder or zip. A zip is unpacked
+    into a temporary folder of our own (the validator would leave its copy in /tmp)."""
+    import tempfile
+    import zipfile
+
+    path = Path(path)
+    if path.is_file():
+        with tempfile.TemporaryDirectory() as tmp:
+            with zipfile.ZipFile(path) as z:
+                z.extractall(tmp)
+            (root,) = Path(tmp).iterdir()
+            return _validate(root)
+    return _validate(path)
+
+
+def _validate(path: Path) -> Report:
     packages, version = _validator()
-    report = packages.PackageValidator(Path(path), version.V2_1_0).validation_report
+    report = packages.PackageValidator(path, version.V2_1_0).validation_report
     messages = list(report.structure.messages)
     schema = schematron = "NOT RUN"
     if report.metadata is not None:

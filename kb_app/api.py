@@ -315,19 +315,18 @@ async def report_poster(request: Request):
 MSG_FORBIDDEN = "Du saknar behörighet att hämta detta."
 
 
-def _download(body: bytes, filename: str, media_type: str) -> Response:
+def _disposition(filename: str) -> str:
     from urllib.parse import quote
 
     ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def _download(body: bytes, filename: str, media_type: str) -> Response:
     return Response(
         body,
         media_type=media_type,
-        headers={
-            **NO_STORE,
-            "Content-Disposition": (
-                f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
-            ),
-        },
+        headers={**NO_STORE, "Content-Disposition": _disposition(filename)},
     )
 
 
@@ -531,6 +530,69 @@ async def register_extract_pdf(request: Request):
         )
     log.info("user %s made a register extract", actor.user_id)
     return _download(body, filename, "application/pdf")
+
+
+# --------------------------------------------------------------------------- archive packages
+# Organisers only: closed cases as an E-ARK SIP (services/case/archive.py).
+
+
+async def export_archive(request: Request):
+    """GET /export/arkivpaket.zip?ar=<closing year> or ?ref=<case number>."""
+    import tempfile
+
+    from starlette.concurrency import iterate_in_threadpool
+    from starlette.responses import StreamingResponse
+
+    from kb_app.errors import InvalidInput
+    from kb_app.services.case import archive
+    from kb_app.settings import private_dir
+
+    actor, resp = await _export_actor(request)
+    if resp is not None:
+        return resp
+    q = request.query_params
+    year_raw = q.get("ar", "")
+    year = int(year_raw) if re.fullmatch(r"(19|20|21)[0-9]{2}", year_raw) else None
+    ref = (q.get("ref") or "").strip()[:32] or None
+    # Written to an unnamed temporary file in the private data folder (never a
+    # public one), then streamed: a year's attachments need not fit in memory.
+    tmp = tempfile.TemporaryFile(dir=private_dir(get_settings().data_dir / "tmp"))
+    try:
+        package = await run_in_threadpool(
+            lambda: archive.write_package(actor, tmp, year=year, reference=ref, now=utcnow())
+        )
+    except AccessDenied as exc:
+        tmp.close()
+        return PlainTextResponse(exc.message, status_code=403, headers=NO_STORE)
+    except InvalidInput as exc:
+        tmp.close()
+        message = next(iter(exc.errors.values()), archive.MSG_CHOOSE)
+        return PlainTextResponse(message, status_code=400, headers=NO_STORE)
+    except BaseException:
+        tmp.close()
+        raise
+    log.info(
+        "user %s exported an archive package of %s cases", actor.user_id, len(package.references)
+    )
+    size = tmp.tell()
+    tmp.seek(0)
+
+    def chunks():
+        try:
+            while chunk := tmp.read(1 << 20):
+                yield chunk
+        finally:
+            tmp.close()
+
+    return StreamingResponse(
+        iterate_in_threadpool(chunks()),
+        media_type="application/zip",
+        headers={
+            **NO_STORE,
+            "Content-Disposition": _disposition(package.filename),
+            "Content-Length": str(size),
+        },
+    )
 
 
 # --------------------------------------------------------------------------- attachments
@@ -760,6 +822,7 @@ def routes() -> list[Route]:
         Route(paths.EXPORT_REPLY_PACK_PREVIEW, preview_reply_pack, methods=["GET"]),
         Route(paths.REGISTER_EXTRACT, register_extract_page, methods=["GET", "POST"]),
         Route(paths.REGISTER_EXTRACT_PDF, register_extract_pdf, methods=["POST"]),
+        Route(paths.EXPORT_ARCHIVE, export_archive, methods=["GET"]),
         Route(paths.ATTACHMENT_UPLOAD + "/{case_id}", upload_attachment, methods=["POST"]),
         Route(paths.REPORTER_FILE + "/{token}", upload_reporter_file, methods=["POST"]),
         Route(paths.ATTACHMENT + "/{attachment_id}", download_attachment, methods=["GET"]),

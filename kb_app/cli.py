@@ -363,6 +363,38 @@ def _audit(args: argparse.Namespace) -> int:
     return 1
 
 
+def _cfg_archive(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "what",
+        choices=["verify"],
+        help="verify: kontrollera ett arkivpakets struktur och varje fils kontrollsumma",
+    )
+    p.add_argument("file", metavar="FIL", help="arkivpaketet (zip) som hämtats från Värna")
+
+
+@command(
+    "archive",
+    "Arkivpaket: 'archive verify FIL' kontrollerar att paketet har E-ARK-strukturen "
+    "och att varje fil har samma storlek och SHA-256 som i paketbeskrivningen (METS).",
+    _cfg_archive,
+)
+def _archive(args: argparse.Namespace) -> int:
+    from kb_app.services.case import archive
+
+    result = archive.verify(args.file)
+    if result.ok:
+        print(f"OK: arkivpaketet {result.objid} är helt: {result.files} filer kontrollerade.")
+        return 0
+    for finding in result.findings:
+        print(f"FEL: {finding}")
+    if result.objid:
+        print(
+            f"({len(result.findings)} fel.) Arkivpaketet är ändrat eller skadat: hämta ett "
+            "nytt från Värna och lämna inte detta till arkivet."
+        )
+    return 1
+
+
 def _passphrase(args: argparse.Namespace) -> str | None:
     if args.passphrase_stdin:
         value = sys.stdin.readline().rstrip("\n")

@@ -687,3 +687,95 @@ def test_admin_matrix_row(engine, demo, action, now, clock):
             assert _admin_log_count() > before, (action, role)
         else:
             assert _admin_log_count() == before, (action, role)
+
+
+# -- organisation-wide exports of case content ----------------------------------
+# Not tied to one case's facts: the archive package (issue 16.4) takes every closed
+# case of a closing year (services/case/archive.py, GET /export/arkivpaket.zip).
+
+# fmt: off
+EXPORT_MATRIX: dict[str, tuple[bool, ...]] = {
+    #                        admin org  prin oprin inv  oinv anon
+    "archive_export":       (N,    Y,   N,   N,    N,   N,   N),
+}
+# fmt: on
+
+
+def test_the_export_matrix_is_the_policy():
+    from kb_app.domain.access import Actor
+
+    actors = {
+        "admin": Actor(1, 1, org_roles=frozenset({"admin"})),
+        "organiser": Actor(2, 1, org_roles=frozenset({"organiser"})),
+        "principal": Actor(3, 1, unit_roles=frozenset({("principal", 10)})),
+        "other_principal": Actor(4, 1, unit_roles=frozenset({("principal", 11)})),
+        "investigator": Actor(5, 1, org_roles=frozenset({"investigator"})),
+        "other_investigator": Actor(6, 1, org_roles=frozenset({"investigator"})),
+        "anonymous": None,
+    }
+    for action, row in EXPORT_MATRIX.items():
+        for role, expected in zip(ROLES, row, strict=True):
+            assert can(actors[role], Action(action)) == expected, (action, role)
+
+
+@pytest.mark.parametrize("action", list(EXPORT_MATRIX))
+def test_export_matrix_row(engine, demo, action, now, clock):
+    """Through the service and the HTTP route, for every role: a denied cell gets
+    AccessDenied (logged) and a 403 with nothing of the cases; an allowed one the
+    package of the year's closed cases."""
+    import io
+    import warnings
+    import zipfile
+
+    from sqlmodel import func, select
+
+    from kb_app import api
+    from kb_app.db import read_scope
+    from kb_app.models import AccessLog, Case
+    from kb_app.services.case import archive
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    second_investigator(now)
+    with read_scope() as s:
+        closed = [c for c in s.exec(select(Case).where(Case.closed_at.is_not(None))).all()]
+    year = max(c.closed_at.year for c in closed)
+    refs = sorted(c.reference for c in closed if c.closed_at.year == year)
+    assert refs
+
+    def refused() -> int:
+        with read_scope() as s:
+            return s.exec(
+                select(func.count())
+                .select_from(AccessLog)
+                .where(AccessLog.action == action, AccessLog.allowed.is_(False))
+            ).one()
+
+    for role, allowed in zip(ROLES, EXPORT_MATRIX[action], strict=True):
+        email = EMAILS.get(role)
+        actor = actor_for(email) if email else None
+        before = refused()
+        if not allowed:
+            with pytest.raises(AccessDenied) as exc:
+                archive.build_package(actor, year=year, now=now)
+            assert exc.value.message == DENIED
+            assert refused() == before + 1, role
+        else:
+            package = archive.build_package(actor, year=year, now=now)
+            assert package.references == refs
+        client = TestClient(api.build_api(), base_url="http://testserver")
+        if email:
+            token = auth.login(email, PASSWORDS.get(role, "varna-demo-2026"), now=now).token
+            client.cookies.set(api.SESSION_COOKIE, token)
+        r = client.get(f"/export/arkivpaket.zip?ar={year}", follow_redirects=False)
+        if email is None:
+            assert r.status_code == 303, role
+        elif not allowed:
+            assert r.status_code == 403, role
+            assert not any(ref in r.text for ref in refs), role
+        else:
+            assert r.status_code == 200, (role, r.text)
+            with zipfile.ZipFile(io.BytesIO(r.content)) as z:
+                assert any(n.endswith(f"/{refs[0]}/arendeakt.pdf") for n in z.namelist())

@@ -345,6 +345,43 @@ def _export_card(title: str, text, *children: rx.Component) -> rx.Component:
     return _titled_card(title, text, *children)
 
 
+def archive_card() -> rx.Component:
+    """Archive packages (organisers): the closed cases of a year, or one case."""
+    return _export_card(
+        "Arkivpaket",
+        "För bevarande: avslutade ärenden som ett arkivpaket enligt FGS Paketstruktur "
+        "(E-ARK SIP) med ärendeakten som PDF/A, tidslinjen som strukturerade data, bilagorna "
+        "och en kontrollsumma per fil. Kontrollera paketet med kb-app archive verify innan "
+        "det lämnas till arkivet. Uttaget loggas i varje ärende.",
+        rx.cond(
+            S.archive_year_options.length() > 0,
+            _downloads(
+                _select(
+                    "Avslutade år",
+                    "stat-archive-year",
+                    _options(S.archive_year_options),
+                    S.archive_year,
+                    S.set_archive_year,
+                ),
+                _labelled(
+                    "Eller ett ärendenummer",
+                    rx.input(
+                        id="stat-archive-ref",
+                        placeholder="KB-2026-0001",
+                        value=S.archive_ref,
+                        on_change=S.set_archive_ref,
+                        max_length=32,
+                    ),
+                    "stat-archive-ref",
+                ),
+                _download("Hämta arkivpaket (ZIP)", S.archive_href, "archive", True),
+                align="end",
+            ),
+            rx.text("Det finns inga avslutade ärenden att arkivera än.", size="2"),
+        ),
+    )
+
+
 def exports_tab() -> rx.Component:
     """The case list, the annual report and a reply pack to download."""
     return rx.vstack(
@@ -429,6 +466,7 @@ def exports_tab() -> rx.Component:
                 ),
             ),
         ),
+        rx.cond(S.may_archive, archive_card()),
         spacing="4",
         width="100%",
     )

@@ -17,6 +17,7 @@ from kb_app.domain.access import Action, Page, can
 from kb_app.domain.fmt import sv_date
 from kb_app.domain.vocab import GRADE_LABELS
 from kb_app.errors import AccessDenied
+from kb_app.services.case import archive as archive_service
 from kb_app.services.statistics import patterns as patterns_service
 from kb_app.services.statistics import queries as stats_service
 from kb_app.state import figures
@@ -97,6 +98,11 @@ class StatisticsState(AppState):
     include_names: bool = False
     pack_ref: str = ""
     may_extract: bool = False  # the register extract (organisers)
+    # Archive packages (organisers): a closing year, or one case by its number
+    may_archive: bool = False
+    archive_year_options: list[dict[str, str]] = []
+    archive_year: str = ""
+    archive_ref: str = ""
 
     @rx.var
     def year_options(self) -> list[dict[str, str]]:
@@ -142,6 +148,13 @@ class StatisticsState(AppState):
         return "/export/statistik/arsrapport.html?" + self.filter_query
 
     @rx.var
+    def archive_href(self) -> str:
+        """The package of the chosen closing year, or of the case typed (it wins)."""
+        ref = self.archive_ref.strip().upper()
+        query = {"ref": ref} if ref else {"ar": self.archive_year}
+        return routes.EXPORT_ARCHIVE + "?" + urlencode(query)
+
+    @rx.var
     def pack_href(self) -> str:
         """The reply pack's preview (the child and the naming of staff are chosen there)."""
         return (
@@ -175,6 +188,21 @@ class StatisticsState(AppState):
             return
         opts = called.value
         self.may_extract = can(actor, Action.REGISTER_EXTRACT)
+        self.may_archive = can(actor, Action.ARCHIVE_EXPORT)
+        if self.may_archive:
+            years = await self._call_service(
+                archive_service.closing_years, actor=actor, denied=self._no_archive, now=utcnow()
+            )
+            if years.ok:
+                self.archive_year_options = [
+                    _option(
+                        str(y.year), f"{y.year} ({y.cases} ärende{'n' if y.cases != 1 else ''})"
+                    )
+                    for y in years.value
+                ]
+                known = [o["value"] for o in self.archive_year_options]
+                if self.archive_year not in known:
+                    self.archive_year = known[0] if known else ""
         try:
             self.school_year_options = [
                 _option(str(y), st.school_year(y).label.replace("Läsåret ", ""))
@@ -211,6 +239,10 @@ class StatisticsState(AppState):
         self._clear()
         self.page_status = "forbidden"
 
+    def _no_archive(self, _exc: AccessDenied) -> None:
+        self.may_archive = False
+        self.archive_year_options = []
+
     def _no_pupils(self, _exc: AccessDenied) -> None:
         self.pupils = []
 
@@ -219,6 +251,9 @@ class StatisticsState(AppState):
         self.pupils, self.recurring_places, self.recurring_times = [], [], []
         self.ready = False
         self.may_extract = False
+        self.may_archive = False
+        self.archive_year_options = []
+        self.archive_year = self.archive_ref = ""
 
     async def _refresh(self, actor=None):
         actor = actor or await self._actor()
@@ -336,6 +371,15 @@ class StatisticsState(AppState):
     @rx.event
     async def set_pack_ref(self, value: str):
         self.pack_ref = (value or "")[:32]
+
+    @rx.event
+    async def set_archive_year(self, value: str):
+        known = {o["value"] for o in self.archive_year_options}
+        self.archive_year = value if value in known else self.archive_year
+
+    @rx.event
+    async def set_archive_ref(self, value: str):
+        self.archive_ref = (value or "")[:32]
 
     @rx.event
     async def dismiss(self, token: str):

@@ -170,9 +170,9 @@ EVENTS = {
     "SupplementState": ["another", "attach_done", "attach_file", "load", "set_text", "submit"],
     "OutboxState": ["load", "refresh", "retry", "set_dialog_open", "set_filter", "show"],
     "StatisticsState": [
-        "apply_custom", "dismiss", "load", "restore_dismissed", "set_custom_from",
-        "set_custom_to", "set_grade", "set_include_names", "set_pack_ref",
-        "set_period_kind", "set_unit", "set_year",
+        "apply_custom", "dismiss", "load", "restore_dismissed", "set_archive_ref",
+        "set_archive_year", "set_custom_from", "set_custom_to", "set_grade",
+        "set_include_names", "set_pack_ref", "set_period_kind", "set_unit", "set_year",
     ],
     "AccountState": [
         "add_passkey", "end_other_sessions", "end_session", "hide_codes", "load",

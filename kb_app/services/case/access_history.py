@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "preview_reply_pack": "Såg svarspaketet",
     "reply_pack_staff_named": "Svarspaket med personal namngiven",
     "register_search": "Fann ärendet vid sökning för registerutdrag",
+    Action.ARCHIVE_EXPORT: "Tog med ärendet i ett arkivpaket",
     "register_extract": "Tog med ärendet i ett registerutdrag",
 }
 

@@ -47,7 +47,9 @@ def _fonts() -> None:
 
 
 def _styles() -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle("base", fontName=FONT, fontSize=9.5, leading=13, alignment=TA_LEFT)
+    base = ParagraphStyle(
+        "base", fontName=FONT, bulletFontName=FONT, fontSize=9.5, leading=13, alignment=TA_LEFT
+    )
     return {
         "base": base,
         "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10.5, textColor=GRAY),
@@ -82,6 +84,7 @@ def _kv_table(rows: list[tuple[str, str]], st) -> Table:
         TableStyle(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("FONT", (0, 0), (-1, -1), FONT),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
                 ("TOPPADDING", (0, 0), (-1, -1), 1),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -100,6 +103,7 @@ def _grid(header: list[str], rows: list[list[str]], widths, st) -> Table:
         TableStyle(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("FONT", (0, 0), (-1, -1), FONT),
                 ("LINEBELOW", (0, 0), (-1, 0), 0.8, GRAY),
                 ("LINEBELOW", (0, 1), (-1, -1), 0.4, LINE),
                 ("LEFTPADDING", (0, 0), (-1, -1), 2),
@@ -135,6 +139,8 @@ def render(view: CaseView) -> bytes:
         title=f"Ärendeakt {ref}",
         author="Värna",
         subject="Kränkande behandling, skollagen 6 kap. 10 §",
+        # Every font embedded (PDF/A in archive packages): not reportlab's Helvetica
+        initialFontName=FONT,
     )
     story: list = [
         _p(f"Ärendeakt {ref}", st["title"]),

@@ -26,7 +26,7 @@ from kb_app.services.mail.scheduler import scheduler_lifespan
 from kb_app.settings import get_settings
 from kb_app.state.admin import AdminState, StartState
 from kb_app.state.base import LoginState
-from kb_app.state.boundary import StateBoundary, private_states_dir
+from kb_app.state.boundary import StateBoundary, private_states_dir, throttle_state_purge
 from kb_app.state.case import CaseState
 from kb_app.state.cases import MyCasesState, OverviewState
 from kb_app.state.invite import ForgotPasswordState, SetPasswordState
@@ -56,6 +56,7 @@ app = rx.App(
 # per connection, generic setters refused, arguments checked and cleaned.
 app.add_middleware(StateBoundary())
 private_states_dir()
+throttle_state_purge()
 
 app.add_page(start_page, route=routes.START, title="Värna", on_load=StartState.load)
 app.add_page(login_page, route=routes.LOGIN, title="Logga in · Värna", on_load=LoginState.load)

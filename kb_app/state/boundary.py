@@ -28,6 +28,7 @@ import functools
 import hashlib
 import inspect
 import logging
+import time
 import types
 import typing
 from typing import Any
@@ -320,3 +321,30 @@ def private_states_dir() -> None:
     for path in folder.glob("*.pkl"):
         if path.stat().st_mode & 0o077:
             path.chmod(0o600)
+
+
+PURGE_INTERVAL_SECONDS = 60.0
+
+
+def throttle_state_purge(interval: float = PURGE_INTERVAL_SECONDS) -> None:
+    """Reflex's disk state manager looks at every file in ``.states`` (a stat each)
+    after every batch of state writes, to delete the expired ones: with a few
+    thousand tabs that is most of a worker thread under load (py-spy, make bench).
+    Doing it at most once a minute keeps the expiry (``KB_STATE_EXPIRY_MINUTES``,
+    give or take that minute) and takes the work out of the event path."""
+    from reflex.istate.manager.disk import StateManagerDisk
+
+    original = StateManagerDisk._purge_expired_states
+    if getattr(original, "kb_throttled", False):
+        return
+
+    def purge(self) -> None:
+        now = time.monotonic()
+        last = self.__dict__.get("_kb_last_purge")
+        if last is not None and now - last < interval:
+            return
+        self.__dict__["_kb_last_purge"] = now
+        original(self)
+
+    purge.kb_throttled = True
+    StateManagerDisk._purge_expired_states = purge

@@ -223,3 +223,36 @@ def test_client_state_expires_after_the_setting():
 
     assert rxconfig.config.redis_token_expiration == get_settings().state_expiry_minutes * 60
     assert get_settings().state_expiry_minutes <= get_settings().session_idle_minutes
+
+
+def test_the_disk_state_purge_runs_at_most_once_a_minute(tmp_path):
+    """Reflex's disk manager stats every state file after each batch of writes;
+    ours looks at most once a minute, and still deletes what has expired."""
+    import os
+
+    from reflex.istate.manager.disk import StateManagerDisk
+
+    from kb_app.state.boundary import PURGE_INTERVAL_SECONDS, throttle_state_purge
+
+    throttle_state_purge()
+    throttle_state_purge()  # twice is once
+    assert StateManagerDisk._purge_expired_states.kb_throttled
+    manager = object.__new__(StateManagerDisk)
+    manager.__dict__["states_directory"] = tmp_path
+    manager.token_expiration = 60
+
+    def expired(name: str):
+        path = tmp_path / name
+        path.write_bytes(b"")
+        os.utime(path, (1, 1))  # modified in 1970: long expired
+        return path
+
+    first = expired("a.pkl")
+    manager._purge_expired_states()
+    assert not first.exists()
+    second = expired("b.pkl")
+    manager._purge_expired_states()
+    assert second.exists()  # within the minute: not looked at again
+    manager.__dict__["_kb_last_purge"] -= PURGE_INTERVAL_SECONDS + 1
+    manager._purge_expired_states()
+    assert not second.exists()

@@ -207,3 +207,24 @@ def radio(
         id=name,
         **({"default_value": default} if default else {}),
     )
+
+
+def file_picker(hint: str) -> rx.Component:
+    """The browser's own file input for one attachment (state/uploads.py posts
+    what is chosen in it), with its label and a hint of the types taken."""
+    from kb_app.state.uploads import ACCEPT, INPUT_ID
+
+    return rx.vstack(
+        rx.el.label("Fil", html_for=INPUT_ID, class_name="kb-label"),
+        rx.el.input(
+            type="file",
+            id=INPUT_ID,
+            name="fil",
+            accept=ACCEPT,
+            class_name="kb-file",
+            aria_describedby=INPUT_ID + "-hint",
+        ),
+        rx.text(hint, id=INPUT_ID + "-hint", size="1", color=rx.color("gray", 11)),
+        spacing="1",
+        width="100%",
+    )

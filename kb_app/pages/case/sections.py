@@ -25,8 +25,6 @@ from kb_app.pages.case.parts import (
     two_lines,
 )
 from kb_app.state.case import CaseState as S
-from kb_app.state.uploads import ACCEPT as ATTACH_ACCEPT
-from kb_app.state.uploads import INPUT_ID as ATTACH_INPUT_ID
 
 
 def incident_section() -> rx.Component:
@@ -174,25 +172,9 @@ def _attachment_row(a) -> rx.Component:
 def _attach_form() -> rx.Component:
     return rx.form(
         column(
-            rx.vstack(
-                rx.el.label("Fil", html_for=ATTACH_INPUT_ID, class_name="kb-label"),
-                rx.el.input(
-                    type="file",
-                    id=ATTACH_INPUT_ID,
-                    name="fil",
-                    accept=ATTACH_ACCEPT,
-                    class_name="kb-file",
-                    aria_describedby="kb-bilaga-hint",
-                ),
-                rx.text(
-                    "Bild (JPEG, PNG), PDF, Word, Excel, OpenDocument eller text. "
-                    "Platsuppgifter i bilder tas bort.",
-                    id="kb-bilaga-hint",
-                    size="1",
-                    color=GRAY,
-                ),
-                spacing="1",
-                width="100%",
+            forms.file_picker(
+                "Bild (JPEG, PNG), PDF, Word, Excel, OpenDocument eller text. "
+                "Platsuppgifter i bilder tas bort."
             ),
             rx.cond(
                 S.flags["can_attach_investigation"],

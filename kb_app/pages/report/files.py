@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from kb_app.components.blocks import action_button, column, error_notice, muted
-from kb_app.state.uploads import ACCEPT, INPUT_ID
+from kb_app.components.forms import file_picker
 
 
 def reporter_files(state) -> rx.Component:
@@ -19,24 +19,7 @@ def reporter_files(state) -> rx.Component:
                 "Filen läggs till i ärendet. Platsuppgifter i bilder tas bort.",
                 size="2",
             ),
-            rx.vstack(
-                rx.el.label("Fil", html_for=INPUT_ID, class_name="kb-label"),
-                rx.el.input(
-                    type="file",
-                    id=INPUT_ID,
-                    name="fil",
-                    accept=ACCEPT,
-                    class_name="kb-file",
-                    aria_describedby="kb-bilaga-hint",
-                ),
-                muted(
-                    "Bild (JPEG, PNG), PDF, Word, Excel, OpenDocument eller text.",
-                    id="kb-bilaga-hint",
-                    size="1",
-                ),
-                spacing="1",
-                width="100%",
-            ),
+            file_picker("Bild (JPEG, PNG), PDF, Word, Excel, OpenDocument eller text."),
             error_notice(state.file_error),
             rx.cond(
                 state.files.length() > 0,

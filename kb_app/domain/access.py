@@ -41,6 +41,8 @@ class Action(StrEnum):
     VIEW_ACCESS_LOG = "view_access_log"  # "Vem har läst ärendet": principals and organisers
     REGISTER_EXTRACT = "register_extract"  # a person's cases (GDPR art. 15): organisers
     EDIT_PARTIES = "edit_parties"  # add, correct or remove a party, with a reason
+    GALLRING = "gallring"  # the gallring list: approve, take off, mark delivered; organisers
+    LEGAL_HOLD = "legal_hold"  # set or lift a legal hold on a case: organisers
 
 
 class Page(StrEnum):
@@ -216,7 +218,7 @@ def can(actor: Actor | None, action: Action) -> bool:
             return actor.is_admin
         case Action.MANAGE_REPORT_LINKS:
             return actor.is_admin or actor.is_principal
-        case Action.REGISTER_EXTRACT:
+        case Action.REGISTER_EXTRACT | Action.GALLRING | Action.LEGAL_HOLD:
             return actor.is_organiser
         case Action.SETTINGS:
             # The organisation's settings: the organiser and the admin (issue 14.6)

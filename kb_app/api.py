@@ -533,6 +533,81 @@ async def register_extract_pdf(request: Request):
     return _download(body, filename, "application/pdf")
 
 
+# --------------------------------------------------------------------------- gallring
+# Organisers only: the list, legal holds and the gallring record
+# (services/retention). Every post comes back to the page with a message.
+
+
+def _ids(raw: str) -> list[int]:
+    return [int(x) for x in raw.split(",")[:1000] if x.isdigit() and len(x) < 12]
+
+
+async def gallring_page(request: Request):
+    from kb_app.errors import InvalidInput
+    from kb_app.services.retention import gallring, page
+
+    actor, resp = await _export_actor(request)
+    if resp is not None:
+        return resp
+    if not can(actor, Action.GALLRING):
+        return PlainTextResponse(MSG_FORBIDDEN, status_code=403, headers=NO_STORE)
+    message, errors, form, target = "", {}, {}, ""
+    if request.method == "POST":
+        if not _same_origin(request):
+            return PlainTextResponse("Ogiltig begäran.", status_code=403)
+        form = await _form(request)
+        do = form.get("do", "")
+        now = utcnow()
+        try:
+            if do == "approve":
+                done = await run_in_threadpool(
+                    lambda: gallring.approve(actor, _ids(form.get("ids", "")), now=now)
+                )
+                n = len(done.thinned)
+                message = f"{n} ärende{'n' if n != 1 else ''} gallrade" + (
+                    f": {', '.join(done.thinned)}." if done.thinned else "."
+                )
+                if done.skipped:
+                    message += " Inte gallrade: " + "; ".join(
+                        f"{ref} ({why})" for ref, why in done.skipped
+                    )
+                    message += "."
+            elif do == "take_off":
+                target = f"take_off:{form.get('proposal', '')}"
+                pid = _int_param(form.get("proposal", ""))
+                ref = await run_in_threadpool(
+                    lambda: gallring.take_off(actor, pid, form.get("reason", ""), now=now)
+                )
+                message = f"{ref} är borttaget från listan."
+            elif do == "delivered":
+                pid = _int_param(form.get("proposal", ""))
+                ref = await run_in_threadpool(lambda: gallring.mark_delivered(actor, pid, now=now))
+                message = f"{ref} är markerat som levererat till e-arkivet."
+            elif do == "hold":
+                target = "hold"
+                ref = await run_in_threadpool(
+                    lambda: gallring.set_hold(
+                        actor, form.get("reference", ""), form.get("reason", ""), now=now
+                    )
+                )
+                message = f"{ref} har fått en bevarandespärr och föreslås inte för gallring."
+                form = {}
+            elif do == "lift":
+                target = f"lift:{form.get('hold', '')}"
+                hid = _int_param(form.get("hold", ""))
+                ref = await run_in_threadpool(
+                    lambda: gallring.lift_hold(actor, hid, form.get("reason", ""), now=now)
+                )
+                message = f"Bevarandespärren för {ref} är hävd."
+        except AccessDenied as exc:
+            return PlainTextResponse(exc.message, status_code=403, headers=NO_STORE)
+        except InvalidInput as exc:
+            errors = exc.errors
+    view = await run_in_threadpool(lambda: gallring.overview(actor, now=utcnow()))
+    html = page.render_html(view, message=message, errors=errors, form=form, target=target)
+    return HTMLResponse(html, status_code=400 if errors else 200, headers=NO_STORE)
+
+
 # --------------------------------------------------------------------------- attachments
 # The page posts the file's bytes here (fetch, the body is the file); Reflex's own
 # upload route (/_upload, a public folder) is never used. The answer is a code the
@@ -737,6 +812,7 @@ def routes() -> list[Route]:
         Route(paths.EXPORT_REPLY_PACK_PREVIEW, preview_reply_pack, methods=["GET"]),
         Route(paths.REGISTER_EXTRACT, register_extract_page, methods=["GET", "POST"]),
         Route(paths.REGISTER_EXTRACT_PDF, register_extract_pdf, methods=["POST"]),
+        Route(paths.GALLRING, gallring_page, methods=["GET", "POST"]),
         Route(paths.ATTACHMENT_UPLOAD + "/{case_id}", upload_attachment, methods=["POST"]),
         Route(paths.ATTACHMENT + "/{attachment_id}", download_attachment, methods=["GET"]),
     ]

@@ -52,6 +52,7 @@ class Page(StrEnum):
     STATISTICS = "statistics"
     SETTINGS = "settings"
     REPORT_LINKS = "report_links"
+    GALLRING = "gallring"
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,7 @@ def may_use_page(actor: Actor | None, page: Page) -> bool:
             Page.STATISTICS: Action.STATISTICS,
             Page.SETTINGS: Action.SETTINGS,
             Page.REPORT_LINKS: Action.MANAGE_REPORT_LINKS,
+            Page.GALLRING: Action.GALLRING,
         }[page],
     )
 

@@ -19,7 +19,7 @@ from sqlmodel import select
 from kb_app import db
 from kb_app.domain import retention as rt
 from kb_app.domain import statistics as st
-from kb_app.domain.process import EventKind, Step
+from kb_app.domain.process import FORM, EventKind, Step
 from kb_app.errors import AccessDenied, InvalidInput
 from kb_app.models import (
     Attachment,
@@ -365,3 +365,68 @@ def test_only_organisers(store, demo, now, who):
         with pytest.raises(AccessDenied):
             call()
     assert [x.case_id for x in _pending(actor_for(ORGANISER), now)] == [cid]
+
+
+def test_a_thinned_case_cannot_be_reopened(store, demo, now):
+    cid = _closed_case(now - timedelta(days=6 * 365))
+    organiser = actor_for(ORGANISER)
+    gallring.propose_due(now=now)
+    gallring.approve(organiser, [p.id for p in _pending(organiser, now)], now=now)
+    with pytest.raises(InvalidInput) as exc:
+        steps.reopen(organiser, cid, reason="Nya uppgifter har kommit", now=now)
+    assert exc.value.errors == {FORM: steps.MSG_THINNED}
+    # With a hold asked for a thinned case: refused with a message.
+    with pytest.raises(InvalidInput) as exc:
+        gallring.set_hold(organiser, case_ref(cid), "Skolinspektionen", now=now)
+    assert exc.value.errors == {"reference": gallring.MSG_THINNED}
+
+
+def _client_for(email: str, now):
+    import warnings
+
+    from kb_app import api
+    from kb_app.services.admin import auth
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    result = auth.login(email, "varna-demo-2026", now=now)
+    client = TestClient(api.build_api(), base_url="http://testserver")
+    client.cookies.set(api.SESSION_COOKIE, result.token)
+    return client
+
+
+SAME = {"sec-fetch-site": "same-origin"}
+
+
+def test_the_page_lists_approves_and_holds(store, demo, now, clock):
+    cid = _closed_case(now - timedelta(days=6 * 365))
+    other = _closed_case(now - timedelta(days=6 * 365))
+    gallring.propose_due(now=now)
+    org = _client_for(ORGANISER, now)
+    r = org.get("/gallring")
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+    assert "Förslag till gallring (2)" in r.text and case_ref(cid) in r.text
+    # A hold on one, with errors first (the input kept).
+    r = org.post(
+        "/gallring", data={"do": "hold", "reference": case_ref(other), "reason": ""}, headers=SAME
+    )
+    assert r.status_code == 400 and gallring.MSG_REASON in r.text and case_ref(other) in r.text
+    r = org.post(
+        "/gallring",
+        data={"do": "hold", "reference": case_ref(other), "reason": "Ärende hos BEO"},
+        headers=SAME,
+    )
+    assert r.status_code == 200 and "har fått en bevarandespärr" in r.text
+    assert "Förslag till gallring (1)" in r.text
+    (p,) = _pending(actor_for(ORGANISER), now)
+    r = org.post("/gallring", data={"do": "approve", "ids": f"{p.id}"}, headers=SAME)
+    assert r.status_code == 200 and f"1 ärende gallrade: {case_ref(cid)}." in r.text
+    assert "Gallringsregister (1)" in r.text
+    # Cross-site posts and other roles are refused.
+    r = org.post(
+        "/gallring", data={"do": "approve", "ids": "1"}, headers={"origin": "https://evil.example"}
+    )
+    assert r.status_code == 403
+    assert _client_for(PRINCIPAL, now).get("/gallring").status_code == 403

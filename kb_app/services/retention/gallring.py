@@ -43,7 +43,7 @@ from kb_app.domain import retention as rt
 from kb_app.domain.access import Action, Actor, can
 from kb_app.domain.fmt import local, sv_date, sv_datetime
 from kb_app.domain.hashing import event_hash
-from kb_app.domain.process import EventKind
+from kb_app.domain.process import FORM, EventKind
 from kb_app.domain.statistics.periods import local_midnight_utc
 from kb_app.errors import AccessDenied, InvalidInput
 from kb_app.models import (
@@ -376,7 +376,7 @@ def _pending(s: Session, actor: Actor, proposal_id: Any) -> GallringProposal:
         or p.state != rt.ProposalState.PENDING
         or p.case_id in excluded
     ):
-        raise InvalidInput({"form": MSG_GONE})
+        raise InvalidInput({FORM: MSG_GONE})
     return p
 
 
@@ -703,7 +703,7 @@ def lift_hold(actor: Actor | None, hold_id: Any, reason: Any, *, now: datetime) 
             or hold.lifted_at is not None
             or hold.case_id in excluded
         ):
-            raise InvalidInput({"form": "Spärren finns inte längre. Ladda om sidan."})
+            raise InvalidInput({FORM: "Spärren finns inte längre. Ladda om sidan."})
         hold.lifted_at, hold.lifted_by_user_id, hold.lift_reason = now, actor.user_id, text
         s.add(hold)
         case = s.get(Case, hold.case_id)

@@ -2,8 +2,8 @@
 and by ``db.create_schema``).
 
 Since migration 0019 the timeline allows one change to an event, once: the
-gallring (services/retention) replaces its payload with the redacted one and sets
-``redacted``; every other column must stay as it was, and a redacted event can
+gallring (services/retention) replaces its payload with the redacted one (and a
+reporter's name in its actor label) and sets ``redacted``; every other column must stay as it was, and a redacted event can
 never change again. ``trigger_statements`` are the first version (migrations 0001
 and 0008 install them); ``current_trigger_statements`` replace them with this one.
 """
@@ -39,8 +39,9 @@ DROP_POSTGRESQL = [
 ]
 
 
-# The columns a redaction keeps as they were (all but ``payload`` and ``redacted``).
-_KEPT = ("id", "case_id", "seq", "kind", "actor_user_id", "actor_label", "at", "prev_hash")
+# The columns a redaction keeps as they were (all but ``payload``, ``redacted`` and
+# ``actor_label``, which names the reporter on the reporter's own events).
+_KEPT = ("id", "case_id", "seq", "kind", "actor_user_id", "at", "prev_hash")
 _KEPT += ("seal", "hash")
 
 SQLITE_REDACTABLE = [

@@ -98,5 +98,17 @@ def redacted_payload(payload: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def needs_redaction(payload: dict[str, Any]) -> bool:
-    return redacted_payload(payload) != {**payload, "gallrad": True}
+REPORTER_SUFFIX = "(anmälare)"
+REPORTER_LABEL = "Anmälare"
+
+
+def redacted_label(label: str) -> str:
+    """An event's actor label without the reporter's name (staff who acted keep theirs)."""
+    return REPORTER_LABEL if label.endswith(REPORTER_SUFFIX) else label
+
+
+def needs_redaction(payload: dict[str, Any], label: str = "") -> bool:
+    return (
+        redacted_payload(payload) != {**payload, "gallrad": True}
+        or redacted_label(label) != label
+    )

@@ -157,6 +157,8 @@ def test_a_case_past_its_period_is_proposed_thinned_after_approval_and_still_cou
     assert case2.description == rt.THINNED_TEXT and case2.witnesses == ""
     assert all(m.description == rt.THINNED_TEXT for m in measures2)
     assert SECRET not in case_text(evs2)
+    assert case.reporter_name and case.reporter_name not in repr(evs2)
+    assert evs2[0].actor_label == rt.REPORTER_LABEL
     with db.read_scope() as s:
         blob = " ".join(
             str(v)
@@ -430,3 +432,23 @@ def test_the_page_lists_approves_and_holds(store, demo, now, clock):
     )
     assert r.status_code == 403
     assert _client_for(PRINCIPAL, now).get("/gallring").status_code == 403
+
+
+def test_the_thinned_timeline_reads_without_free_text(store, demo, now):
+    from kb_app.domain.case_text import GALLRAD_LINE, describe
+    from kb_app.services.base.timeline import event_payload
+
+    cid = _closed_case(now - timedelta(days=6 * 365))
+    organiser = actor_for(ORGANISER)
+    gallring.propose_due(now=now)
+    gallring.approve(organiser, [p.id for p in _pending(organiser, now)], now=now)
+    lines = {e.kind: describe(e.kind, event_payload(e)) for e in _row(cid)[2]}
+    assert lines[EventKind.COMMENT] == [GALLRAD_LINE]
+    assert "Slutsats: Kränkning konstaterad." in lines[EventKind.INVESTIGATED]
+    assert lines[EventKind.THINNED][0].startswith("Ärendet har gallrats")
+    assert SECRET not in repr(lines)
+    # The case page's own view of it, as the organiser reads it.
+    from kb_app.services.case import view
+
+    shown = view.load_case(organiser, cid, now=now)
+    assert SECRET not in repr(shown)

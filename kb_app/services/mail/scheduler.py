@@ -96,7 +96,11 @@ def run_once(*, now: datetime) -> str:
     a running scheduler: each job is idempotent."""
     sweep, digests = run_reminders(now)
     sent = run_outbox(now)
-    return f"Påminnelser: {sweep}; dagliga sammanfattningar: {digests}. Utskick: {sent}."
+    proposed = run_retention(now)
+    return (
+        f"Påminnelser: {sweep}; dagliga sammanfattningar: {digests}. Utskick: {sent}. "
+        f"Föreslagna för gallring: {proposed}."
+    )
 
 
 def default_holder() -> str:

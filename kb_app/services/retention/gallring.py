@@ -532,8 +532,9 @@ def _thin(
         if ev.redacted:
             continue
         payload = json.loads(ev.payload or "{}")
-        if not rt.needs_redaction(payload):
+        if not rt.needs_redaction(payload, ev.actor_label):
             continue
+        ev.actor_label = rt.redacted_label(ev.actor_label)
         ev.payload = json.dumps(
             rt.redacted_payload(payload), sort_keys=True, ensure_ascii=False, separators=(",", ":")
         )

@@ -184,16 +184,16 @@ def render_html(
     parts.append(
         f"<form method='post' action='{routes.GALLRING}' class='form'>"
         + _hidden("hold")
-        + "<label class='stack' for='sparr-arende'>Ärendenummer"
+        + "<div class='stack'><label for='sparr-arende'>Ärendenummer</label>"
         f"<input type='text' id='sparr-arende' name='reference' placeholder='KB-2021-0042' "
         f"maxlength='32' autocomplete='off'{ref_desc} "
         f"value='{escape(form.get('reference', '') if target == 'hold' else '', quote=True)}'>"
         + _err(hold_errors, "reference", "ref-fel")
-        + "</label><label class='stack' for='sparr-skal'>Skäl"
+        + "</div><div class='stack'><label for='sparr-skal'>Skäl</label>"
         f"<input type='text' id='sparr-skal' name='reason' maxlength='{rt.REASON_MAX}'{why_desc} "
         f"value='{escape(form.get('reason', '') if target == 'hold' else '', quote=True)}'>"
         + _err(hold_errors, "reason", "sparr-fel")
-        + "</label><button type='submit'>Sätt bevarandespärr</button></form>"
+        + "</div><button type='submit'>Sätt bevarandespärr</button></form>"
     )
     if not view.holds:
         parts.append("<p>Inga ärenden har bevarandespärr.</p>")

@@ -109,6 +109,5 @@ def redacted_label(label: str) -> str:
 
 def needs_redaction(payload: dict[str, Any], label: str = "") -> bool:
     return (
-        redacted_payload(payload) != {**payload, "gallrad": True}
-        or redacted_label(label) != label
+        redacted_payload(payload) != {**payload, "gallrad": True} or redacted_label(label) != label
     )

@@ -424,7 +424,7 @@ def test_the_page_lists_approves_and_holds(store, demo, now, clock):
     assert "Förslag till gallring (1)" in r.text
     (p,) = _pending(actor_for(ORGANISER), now)
     r = org.post("/gallring", data={"do": "approve", "ids": f"{p.id}"}, headers=SAME)
-    assert r.status_code == 200 and f"1 ärende gallrade: {case_ref(cid)}." in r.text
+    assert r.status_code == 200 and f"1 ärende gallrat: {case_ref(cid)}." in r.text
     assert "Gallringsregister (1)" in r.text
     # Cross-site posts and other roles are refused.
     r = org.post(
@@ -432,6 +432,9 @@ def test_the_page_lists_approves_and_holds(store, demo, now, clock):
     )
     assert r.status_code == 403
     assert _client_for(PRINCIPAL, now).get("/gallring").status_code == 403
+    # The confirmation is a fixed text: an address cannot make the page say anything else.
+    r = org.get("/gallring", params={"klart": "hold", "arenden": "Ring 020-123456"})
+    assert r.status_code == 200 and "020-123456" not in r.text and "role='status'" not in r.text
 
 
 def test_the_thinned_timeline_reads_without_free_text(store, demo, now):

@@ -27,7 +27,7 @@ CSS = (
     ".stack{display:flex;flex-direction:column;gap:.2rem;font-size:.85rem}"
     ".form{display:flex;flex-wrap:wrap;gap:.6rem 1rem;align-items:end;background:#f7f7f8;"
     "border:1px solid #e0e1e6;border-radius:8px;padding:.8rem 1rem;margin:.4rem 0 .8rem}"
-    ".wide{overflow-x:auto}a{color:#0d7c72}td a{white-space:nowrap}"
+    ".wide{overflow-x:auto}a{color:#0d7c72}td a,.ref{white-space:nowrap}"
     "@media (max-width:40rem){.doc{padding:1rem}body{margin:.5rem auto}"
     "table.cards thead{display:none}table.cards tr{display:block;border-bottom:1px solid "
     "#e0e1e6;padding:.4rem 0}table.cards td{display:block;border:0;padding:.15rem 0}"
@@ -234,7 +234,10 @@ def render_html(
             _table(
                 "Borttagna från listan",
                 ["Ärende", "Skäl", "Av", "När"],
-                [[e(t.reference), e(t.reason), e(t.by), e(t.at)] for t in view.taken_off],
+                [
+                    [f"<span class='ref'>{e(t.reference)}</span>", e(t.reason), e(t.by), e(t.at)]
+                    for t in view.taken_off
+                ],
             )
         )
 
@@ -261,7 +264,7 @@ def render_html(
                 ],
                 [
                     [
-                        e(r.reference),
+                        f"<span class='ref'>{e(r.reference)}</span>",
                         e(r.unit),
                         e(r.reported),
                         e(r.closed),

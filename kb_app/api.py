@@ -595,6 +595,112 @@ async def export_archive(request: Request):
     )
 
 
+# --------------------------------------------------------------------------- gallring
+# Organisers only: the list, legal holds and the gallring record
+# (services/retention). Every post comes back to the page with a message.
+
+
+def _ids(raw: str) -> list[int]:
+    return [int(x) for x in raw.split(",")[:1000] if x.isdigit() and len(x) < 12]
+
+
+_REFERENCE = re.compile(r"[A-Z]{1,8}-\d{4}-\d{1,8}")
+
+
+def _gallring_message(query) -> str:
+    """The confirmation after a post, from the address the post redirected to: a
+    fixed text per action, with only case references (checked) filled in."""
+    refs = [r for r in query.get("arenden", "").split(",")[:20] if _REFERENCE.fullmatch(r)]
+    one = refs[0] if refs else ""
+    match query.get("klart", ""):
+        case "approve":
+            n = len(refs)
+            text = f"{n} ärende{'n' if n != 1 else ''} {'gallrade' if n != 1 else 'gallrat'}"
+            text += f": {', '.join(refs)}." if refs else "."
+            skipped = query.get("kvar", "")
+            if skipped.isdigit() and int(skipped) > 0:
+                text += (
+                    f" {skipped} gallrades inte (en bevarandespärr, inte längre aktuellt "
+                    "eller inte levererat till e-arkivet)."
+                )
+            return text
+        case "take_off" if one:
+            return f"{one} är borttaget från listan."
+        case "delivered" if one:
+            return f"{one} är markerat som levererat till e-arkivet."
+        case "hold" if one:
+            return f"{one} har fått en bevarandespärr och föreslås inte för gallring."
+        case "lift" if one:
+            return f"Bevarandespärren för {one} är hävd."
+    return ""
+
+
+async def gallring_page(request: Request):
+    """GET: the page. POST: one action, then a redirect to the page with its
+    confirmation (so a reload never posts again); a refusal of the input is shown
+    at once, with what was typed."""
+    from kb_app.errors import InvalidInput
+    from kb_app.services.retention import gallring, page
+
+    actor, resp = await _export_actor(request)
+    if resp is not None:
+        return resp
+    if not can(actor, Action.GALLRING):
+        return PlainTextResponse(MSG_FORBIDDEN, status_code=403, headers=NO_STORE)
+    errors, form, target = {}, {}, ""
+    if request.method == "POST":
+        if not _same_origin(request):
+            return PlainTextResponse("Ogiltig begäran.", status_code=403)
+        form = await _form(request)
+        do = form.get("do", "")
+        now = utcnow()
+        done: dict[str, str] = {"klart": do}
+        try:
+            if do == "approve":
+                result = await run_in_threadpool(
+                    lambda: gallring.approve(actor, _ids(form.get("ids", "")), now=now)
+                )
+                done["arenden"] = ",".join(result.thinned[:20])
+                done["kvar"] = str(len(result.skipped))
+            elif do == "take_off":
+                target = f"take_off:{form.get('proposal', '')}"
+                pid = _int_param(form.get("proposal", ""))
+                done["arenden"] = await run_in_threadpool(
+                    lambda: gallring.take_off(actor, pid, form.get("reason", ""), now=now)
+                )
+            elif do == "delivered":
+                pid = _int_param(form.get("proposal", ""))
+                done["arenden"] = await run_in_threadpool(
+                    lambda: gallring.mark_delivered(actor, pid, now=now)
+                )
+            elif do == "hold":
+                target = "hold"
+                done["arenden"] = await run_in_threadpool(
+                    lambda: gallring.set_hold(
+                        actor, form.get("reference", ""), form.get("reason", ""), now=now
+                    )
+                )
+            elif do == "lift":
+                target = f"lift:{form.get('hold', '')}"
+                hid = _int_param(form.get("hold", ""))
+                done["arenden"] = await run_in_threadpool(
+                    lambda: gallring.lift_hold(actor, hid, form.get("reason", ""), now=now)
+                )
+            else:
+                done = {}
+            return RedirectResponse(
+                paths.GALLRING + (f"?{urlencode(done)}" if done else ""), status_code=303
+            )
+        except AccessDenied as exc:
+            return PlainTextResponse(exc.message, status_code=403, headers=NO_STORE)
+        except InvalidInput as exc:
+            errors = exc.errors
+    message = "" if errors else _gallring_message(request.query_params)
+    view = await run_in_threadpool(lambda: gallring.overview(actor, now=utcnow()))
+    html = page.render_html(view, message=message, errors=errors, form=form, target=target)
+    return HTMLResponse(html, status_code=400 if errors else 200, headers=NO_STORE)
+
+
 # --------------------------------------------------------------------------- attachments
 # The page posts the file's bytes here (fetch, the body is the file); Reflex's own
 # upload route (/_upload, a public folder) is never used. The answer is a code the
@@ -825,6 +931,7 @@ def routes() -> list[Route]:
         Route(paths.EXPORT_ARCHIVE, export_archive, methods=["GET"]),
         Route(paths.ATTACHMENT_UPLOAD + "/{case_id}", upload_attachment, methods=["POST"]),
         Route(paths.REPORTER_FILE + "/{token}", upload_reporter_file, methods=["POST"]),
+        Route(paths.GALLRING, gallring_page, methods=["GET", "POST"]),
         Route(paths.ATTACHMENT + "/{attachment_id}", download_attachment, methods=["GET"]),
     ]
 

@@ -108,7 +108,11 @@ def create_schema(engine: Engine) -> None:
 
     SQLModel.metadata.create_all(engine)
     with engine.begin() as conn:
-        for stmt in audit_sql.trigger_statements(engine.dialect.name):
+        for stmt in audit_sql.current_trigger_statements(engine.dialect.name):
             conn.exec_driver_sql(stmt)
         for stmt in audit_sql.log_trigger_statements(engine.dialect.name):
+            conn.exec_driver_sql(stmt)
+        for stmt in audit_sql.log_trigger_statements(
+            engine.dialect.name, audit_sql.GALLRING_TABLES
+        ):
             conn.exec_driver_sql(stmt)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from kb_app.dbtypes import UTCDateTime, utcnow
@@ -376,6 +376,10 @@ class CaseEvent(SQLModel, table=True):
     # by the hash: the last event's seal must match the case as it is now.
     seal: str = Field(default="", max_length=64)
     hash: str = Field(max_length=64)
+    # True once the payload's free text was removed by the gallring (thinning out):
+    # the one change the append-only trigger allows, once (audit_sql.py). The
+    # case's "thinned" event then carries the keyed hash of the redacted event.
+    redacted: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class Delegation(SQLModel, table=True):
@@ -488,6 +492,11 @@ class OrgSetting(SQLModel, table=True):
     limit_followed_up: int = 20
     escalate_after_days: int = 5
     retention_years: int = 5
+    # What happens when the period has passed (domain/retention.Handling): "thin"
+    # thin out; "archive_first" deliver to the e-archive first, then thin out.
+    retention_action: str = Field(
+        default="thin", max_length=16, sa_column_kwargs={"server_default": "thin"}
+    )
     # The display name of the From header of mails ("" for the default)
     sender_name: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})
     # Roles (vocab.Role, comma-separated) that must log in with a second factor.
@@ -580,3 +589,77 @@ class AdminLog(SQLModel, table=True):
     action: str = Field(max_length=48)  # services/admin/admin_log.Kind
     target: str = Field(default="", max_length=300)  # what was changed, in Swedish
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class LegalHold(SQLModel, table=True):
+    """A case that must not be thinned out (an ongoing Skolinspektionen, BEO or
+    police matter), set and lifted by an organiser with a reason. Active while
+    ``lifted_at`` is None; lifted holds stay as history."""
+
+    __tablename__ = "legal_hold"
+    __table_args__ = (Index("ix_legal_hold_case", "case_id", "lifted_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    case_id: int = Field(foreign_key="kb_case.id")
+    reason: str = Field(max_length=500)
+    set_by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    set_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    lifted_by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    lifted_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    lift_reason: str = Field(default="", max_length=500)
+
+
+class ArchiveDelivery(SQLModel, table=True):
+    """A case marked by an organiser as delivered to the e-archive (needed before
+    the gallring when the organisation delivers first)."""
+
+    __tablename__ = "archive_delivery"
+
+    case_id: int = Field(foreign_key="kb_case.id", primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    delivered_by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    delivered_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class GallringProposal(SQLModel, table=True):
+    """One case on the gallring list: proposed by the nightly job, then approved
+    (thinned), taken off by an organiser with a reason, or dropped (a legal hold
+    set, the case reopened). At most one pending proposal per case."""
+
+    __tablename__ = "gallring_proposal"
+    __table_args__ = (Index("ix_gallring_proposal_org_state", "organisation_id", "state"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    case_id: int = Field(foreign_key="kb_case.id", index=True)
+    proposed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    due_on: date  # the day the retention period ended
+    state: str = Field(default="pending", max_length=16)  # domain/retention.ProposalState
+    decided_by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    reason: str = Field(default="", max_length=500)
+
+
+class GallringRecord(SQLModel, table=True):
+    """What was thinned out, when and on whose approval: kept for ever
+    (append-only, audit_sql.py). Holds no personal data."""
+
+    __tablename__ = "gallring_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    case_id: int = Field(foreign_key="kb_case.id", unique=True)
+    reference: str = Field(max_length=32)
+    unit_name: str = Field(default="", max_length=200)
+    reported_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    retention_years: int
+    handling: str = Field(max_length=16)  # thin, archive_first
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    proposed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    approved_by_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    approved_by_label: str = Field(default="", max_length=200)  # name at the time
+    thinned_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    # What was removed, in Swedish ("3 parters namn, 7 händelsers fritext, …")
+    removed: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))

@@ -42,6 +42,7 @@ EXPORT_REPLY_PACK = "/export/svarspaket.pdf"
 EXPORT_REPLY_PACK_PREVIEW = "/export/svarspaket.html"  # the same content, with the choices
 REGISTER_EXTRACT = "/export/registerutdrag"  # a person's cases (GET form, POST search)
 REGISTER_EXTRACT_PDF = "/export/registerutdrag.pdf"  # POST: the extract itself
+GALLRING = "/gallring"  # the gallring list, legal holds and the record: organisers (api.py)
 EXPORT_ARCHIVE = "/export/arkivpaket.zip"  # ?ar=<closing year> or ?ref=<case>: organisers
 ATTACHMENT = "/bilaga"  # /bilaga/<id>: one attachment, access-checked (api.py)
 ATTACHMENT_UPLOAD = "/bilaga/ny"  # /bilaga/ny/<case id>?del=investigation|comment (POST)

@@ -689,6 +689,183 @@ def test_admin_matrix_row(engine, demo, action, now, clock):
             assert _admin_log_count() == before, (action, role)
 
 
+# -- the gallring (services/retention/gallring.py, the /gallring page in api.py)
+# fmt: off
+GALLRING_MATRIX: dict[str, tuple[bool, ...]] = {
+    #                   admin org  prin oprin inv  oinv anon
+    "gallring_list":   (N,    Y,   N,   N,    N,   N,   N),
+    "approve":         (N,    Y,   N,   N,    N,   N,   N),
+    "take_off":        (N,    Y,   N,   N,    N,   N,   N),
+    "mark_delivered":  (N,    Y,   N,   N,    N,   N,   N),
+    "set_hold":        (N,    Y,   N,   N,    N,   N,   N),
+    "lift_hold":       (N,    Y,   N,   N,    N,   N,   N),
+}
+# fmt: on
+GALLRING_ACTIONS = {
+    "gallring_list": Action.GALLRING,
+    "approve": Action.GALLRING,
+    "take_off": Action.GALLRING,
+    "mark_delivered": Action.GALLRING,
+    "set_hold": Action.LEGAL_HOLD,
+    "lift_hold": Action.LEGAL_HOLD,
+}
+
+
+def test_the_gallring_matrix_is_the_policy():
+    from kb_app.domain.access import Actor, may_use_page
+
+    actors = {
+        "admin": Actor(1, 1, org_roles=frozenset({"admin"})),
+        "organiser": Actor(2, 1, org_roles=frozenset({"organiser"})),
+        "principal": Actor(3, 1, unit_roles=frozenset({("principal", 10)})),
+        "other_principal": Actor(4, 1, unit_roles=frozenset({("principal", 11)})),
+        "investigator": Actor(5, 1, org_roles=frozenset({"investigator"})),
+        "other_investigator": Actor(6, 1, org_roles=frozenset({"investigator"})),
+        "anonymous": None,
+    }
+    for action, row in GALLRING_MATRIX.items():
+        for role, expected in zip(ROLES, row, strict=True):
+            assert can(actors[role], GALLRING_ACTIONS[action]) == expected, (action, role)
+            if action == "gallring_list":
+                assert may_use_page(actors[role], Page.GALLRING) == expected, role
+
+
+@pytest.mark.parametrize("action", list(GALLRING_MATRIX))
+def test_gallring_matrix_row(engine, demo, action, now, clock, tmp_path, monkeypatch):
+    """Each gallring action through the service and the /gallring route, for every
+    role: a denied cell raises AccessDenied (logged), changes nothing and the page
+    answers 403 (the login page for anonymous); an allowed one works."""
+    import warnings
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from kb_app import api
+    from kb_app.db import read_scope
+    from kb_app.models import AccessLog, GallringProposal, LegalHold
+    from kb_app.services.retention import gallring
+    from kb_app.settings import reset_settings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    monkeypatch.setenv("KB_DATA_DIR", str(tmp_path / "data"))
+    reset_settings()
+    second_investigator(now)
+    then = now - timedelta(days=6 * 365)
+
+    def closed_case() -> int:
+        cid = new_case(then)
+        drive(cid, Step.CLOSED, then)
+        return cid
+
+    def ref(cid: int) -> str:
+        return case_row(cid).reference
+
+    def pending(cid: int) -> GallringProposal | None:
+        with read_scope() as s:
+            return s.exec(
+                select(GallringProposal).where(
+                    GallringProposal.case_id == cid, GallringProposal.state == "pending"
+                )
+            ).first()
+
+    def hold_of(cid: int) -> LegalHold | None:
+        with read_scope() as s:
+            return s.exec(
+                select(LegalHold).where(LegalHold.case_id == cid, LegalHold.lifted_at.is_(None))
+            ).first()
+
+    organiser = actor_for(EMAILS["organiser"])
+
+    def setup() -> int:
+        cid = closed_case()
+        if action == "lift_hold":
+            gallring.set_hold(organiser, ref(cid), "Ärende hos Skolinspektionen", now=now)
+        gallring.propose_due(now=now)
+        return cid
+
+    def service(actor, cid: int) -> None:
+        p = pending(cid)
+        match action:
+            case "gallring_list":
+                gallring.overview(actor, now=now)
+            case "approve":
+                assert gallring.approve(actor, [p.id], now=now).thinned
+            case "take_off":
+                gallring.take_off(actor, p.id, "Arkivarien vill se det", now=now)
+            case "mark_delivered":
+                gallring.mark_delivered(actor, p.id, now=now)
+            case "set_hold":
+                gallring.set_hold(actor, ref(cid), "Polisärende", now=now)
+            case "lift_hold":
+                gallring.lift_hold(actor, hold_of(cid).id, "Avslutat hos Skolinspektionen", now=now)
+
+    def form(cid: int) -> dict[str, str]:
+        p, h = pending(cid), hold_of(cid)
+        return {
+            "gallring_list": {},
+            "approve": {"do": "approve", "ids": str(p.id) if p else ""},
+            "take_off": {"do": "take_off", "proposal": str(p.id if p else 0), "reason": "Skäl"},
+            "mark_delivered": {"do": "delivered", "proposal": str(p.id if p else 0)},
+            "set_hold": {"do": "hold", "reference": ref(cid), "reason": "Polisärende"},
+            "lift_hold": {"do": "lift", "hold": str(h.id if h else 0), "reason": "Klart nu"},
+        }[action]
+
+    def state_of(cid: int) -> tuple:
+        return (pending(cid) is not None, hold_of(cid) is not None, len(events(cid)))
+
+    for role, allowed in zip(ROLES, GALLRING_MATRIX[action], strict=True):
+        actor = actor_for(EMAILS[role]) if role != "anonymous" else None
+        cid = setup()
+        before = state_of(cid)
+        if allowed:
+            service(actor, cid)
+            if action != "gallring_list":
+                assert state_of(cid) != before, (action, role)
+        else:
+            with pytest.raises(AccessDenied):
+                service(actor, cid)
+            assert state_of(cid) == before, (action, role)
+            with read_scope() as s:
+                denied = s.exec(
+                    select(AccessLog)
+                    .where(AccessLog.allowed.is_(False))
+                    .order_by(AccessLog.id.desc())
+                ).first()
+            assert denied is not None and denied.action.startswith(("gallring", "legal_hold"))
+        # The route, as a browser of this role would call it.
+        cid = setup()
+        before = state_of(cid)
+        client = TestClient(api.build_api(), base_url="http://testserver")
+        if actor is not None:
+            token = auth.login(EMAILS[role], PASSWORDS.get(role, "varna-demo-2026"), now=now).token
+            client.cookies.set(api.SESSION_COOKIE, token)
+        data = form(cid)
+        if data:
+            r = client.post(
+                "/gallring",
+                data=data,
+                headers={"sec-fetch-site": "same-origin"},
+                follow_redirects=False,
+            )
+        else:
+            r = client.get("/gallring", follow_redirects=False)
+        if actor is None:
+            assert r.status_code == 303, action
+        elif allowed:
+            # A post redirects to the page with its confirmation; the page is a 200.
+            assert r.status_code == (303 if data else 200), (action, r.text[:300])
+            if data:
+                assert r.headers["location"].startswith("/gallring?klart=")
+                assert state_of(cid) != before, (action, role)
+        else:
+            assert r.status_code == 403, (action, role)
+            assert ref(cid) not in r.text
+            assert state_of(cid) == before, (action, role)
+
+
 # -- organisation-wide exports of case content ----------------------------------
 # Not tied to one case's facts: the archive package (issue 16.4) takes every closed
 # case of a closing year (services/case/archive.py, GET /export/arkivpaket.zip).

@@ -34,10 +34,11 @@ def brand() -> rx.Component:
     )
 
 
-def _nav_link(label: str, href: str, icon: str) -> rx.Component:
+def _nav_link(label: str, href: str, icon: str, **props) -> rx.Component:
     return rx.link(
         rx.hstack(rx.icon(icon, size=16), rx.text(label, size="2"), spacing="1", align="center"),
         href=href,
+        **props,
         color=rx.color("gray", 11),
         underline="none",
         _hover={"color": rx.color("teal", 11)},
@@ -54,6 +55,11 @@ def nav() -> rx.Component:
             AppState.nav_report_links, _nav_link("Anmälningslänkar", routes.REPORT_LINKS, "link")
         ),
         rx.cond(AppState.nav_settings, _nav_link("Inställningar", routes.SETTINGS, "settings")),
+        # A backend page (api.py), not one of the app's: the browser loads it.
+        rx.cond(
+            AppState.nav_gallring,
+            _nav_link("Gallring", routes.GALLRING, "archive", reload_document=True),
+        ),
         rx.cond(AppState.nav_admin, _nav_link("Administration", routes.ADMIN, "users")),
         rx.cond(AppState.nav_admin, _nav_link("Utskick", routes.OUTBOX, "mail")),
         spacing="4",

@@ -58,9 +58,12 @@ def prepare(url: str, replace: bool) -> Engine:
             conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     SQLModel.metadata.create_all(engine)
     with engine.begin() as conn:
-        for stmt in audit_sql.trigger_statements(engine.dialect.name):
+        d = engine.dialect.name
+        for stmt in audit_sql.current_trigger_statements(d):
             conn.exec_driver_sql(stmt)
-        for stmt in audit_sql.log_trigger_statements(engine.dialect.name):
+        for stmt in audit_sql.log_trigger_statements(d):
+            conn.exec_driver_sql(stmt)
+        for stmt in audit_sql.log_trigger_statements(d, audit_sql.GALLRING_TABLES):
             conn.exec_driver_sql(stmt)
     return engine
 

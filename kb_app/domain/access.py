@@ -41,6 +41,8 @@ class Action(StrEnum):
     VIEW_ACCESS_LOG = "view_access_log"  # "Vem har läst ärendet": principals and organisers
     REGISTER_EXTRACT = "register_extract"  # a person's cases (GDPR art. 15): organisers
     EDIT_PARTIES = "edit_parties"  # add, correct or remove a party, with a reason
+    GALLRING = "gallring"  # the gallring list: approve, take off, mark delivered; organisers
+    LEGAL_HOLD = "legal_hold"  # set or lift a legal hold on a case: organisers
     ARCHIVE_EXPORT = "archive_export"  # archive packages of closed cases (E-ARK SIP): organisers
 
 
@@ -51,6 +53,7 @@ class Page(StrEnum):
     STATISTICS = "statistics"
     SETTINGS = "settings"
     REPORT_LINKS = "report_links"
+    GALLRING = "gallring"
 
 
 @dataclass(frozen=True)
@@ -217,7 +220,7 @@ def can(actor: Actor | None, action: Action) -> bool:
             return actor.is_admin
         case Action.MANAGE_REPORT_LINKS:
             return actor.is_admin or actor.is_principal
-        case Action.REGISTER_EXTRACT | Action.ARCHIVE_EXPORT:
+        case Action.REGISTER_EXTRACT | Action.ARCHIVE_EXPORT | Action.GALLRING | Action.LEGAL_HOLD:
             return actor.is_organiser
         case Action.SETTINGS:
             # The organisation's settings: the organiser and the admin (issue 14.6)
@@ -235,6 +238,7 @@ def may_use_page(actor: Actor | None, page: Page) -> bool:
             Page.STATISTICS: Action.STATISTICS,
             Page.SETTINGS: Action.SETTINGS,
             Page.REPORT_LINKS: Action.MANAGE_REPORT_LINKS,
+            Page.GALLRING: Action.GALLRING,
         }[page],
     )
 

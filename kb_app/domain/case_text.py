@@ -58,10 +58,30 @@ def measure_line(m: Mapping) -> str:
     return f"{level}: {m.get('description', '')}{tail}"
 
 
+GALLRAD_LINE = "Fritexten är gallrad."
+
+
 def describe(kind: str, payload: Mapping) -> list[str]:
     """The lines that say what an event recorded."""
     p = payload or {}
+    if p.get("gallrad"):  # redacted by the gallring: what is left, without free text
+        if kind == EventKind.PARTY_CHANGED:
+            return [GALLRAD_LINE]
+        rest = {k: v for k, v in p.items() if k != "gallrad"}
+        kept = [line for line in describe(kind, rest) if line.strip() and not line.endswith(": ")]
+        return [*kept, GALLRAD_LINE]
     match kind:
+        case EventKind.THINNED:
+            return [
+                "Ärendet har gallrats: namn, kontaktuppgifter, fritext och bilagor är "
+                "borttagna. Uppgifterna för statistiken finns kvar."
+            ]
+        case EventKind.LEGAL_HOLD_SET:
+            return ["Ärendet får inte gallras. Skäl: " + str(p.get("reason", ""))]
+        case EventKind.LEGAL_HOLD_LIFTED:
+            return ["Skäl: " + str(p.get("reason", ""))]
+        case EventKind.ARCHIVE_DELIVERED:
+            return ["Ärendet är markerat som levererat till e-arkivet."]
         case EventKind.REPORTED:
             return ["Anmälan har kommit in."]
         case EventKind.ORGANISER_NOTIFIED:

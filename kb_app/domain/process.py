@@ -74,6 +74,13 @@ class EventKind(StrEnum):
     HANDED_OVER = "handed_over"  # the admin handed a leaving principal's case to another
     ATTACHMENT_ADDED = "attachment_added"
     PARTY_CHANGED = "party_changed"  # a party added, corrected or removed, with a reason
+    # Retention (services/retention): a legal hold set or lifted, the case marked
+    # delivered to the e-archive, and the gallring itself (carries the keyed hashes
+    # of the events it redacted: services/case/audit.py).
+    LEGAL_HOLD_SET = "legal_hold_set"
+    LEGAL_HOLD_LIFTED = "legal_hold_lifted"
+    ARCHIVE_DELIVERED = "archive_delivered"
+    THINNED = "thinned"
 
 
 EVENT_LABELS: dict[str, str] = {
@@ -92,6 +99,10 @@ EVENT_LABELS: dict[str, str] = {
     EventKind.HANDED_OVER: "Överlämnat till ny ansvarig",
     EventKind.ATTACHMENT_ADDED: "Bilaga",
     EventKind.PARTY_CHANGED: "Berörda personer ändrade",
+    EventKind.LEGAL_HOLD_SET: "Bevarandespärr satt",
+    EventKind.LEGAL_HOLD_LIFTED: "Bevarandespärr hävd",
+    EventKind.ARCHIVE_DELIVERED: "Levererad till e-arkiv",
+    EventKind.THINNED: "Gallrat",
 }
 
 # The step a case is "at" is the last one completed; the next step is what is due.

@@ -18,6 +18,7 @@ from kb_app.components.forms import error_for
 from kb_app.components.layout import page_frame
 from kb_app.components.native_form import native_form, native_input
 from kb_app.domain.deadlines import SECOND_REMINDER_DAYS
+from kb_app.domain.retention import HANDLING_LABELS
 from kb_app.domain.vocab import ROLE_LABELS
 from kb_app.services.admin.org_settings import (
     ESCALATE_MAX,
@@ -184,6 +185,38 @@ def _general_card() -> rx.Component:
                         align="center",
                     ),
                     error_for(errors, "retention_years"),
+                    spacing="1",
+                ),
+                rx.vstack(
+                    rx.el.label(
+                        "När tiden har gått", html_for="retention_action", class_name="kb-label"
+                    ),
+                    rx.text(
+                        "Ärendena föreslås varje natt för gallring; en huvudman godkänner "
+                        "listan under Gallring. Med leverans till e-arkiv gallras ett ärende "
+                        "först när det är markerat som levererat.",
+                        class_name="kb-hint",
+                    ),
+                    rx.el.select(
+                        *[
+                            rx.el.option(label, value=str(code))
+                            for code, label in HANDLING_LABELS.items()
+                        ],
+                        id="retention_action",
+                        name="retention_action",
+                        default_value=g["retention_action"],
+                        class_name="kb-select",
+                    ),
+                    error_for(errors, "retention_action"),
+                    rx.cond(
+                        SettingsState.nav_gallring,
+                        rx.el.a(
+                            "Till gallringslistan",
+                            href=routes.GALLRING,
+                            reload_document=True,
+                            color=rx.color("teal", 11),
+                        ),
+                    ),
                     spacing="1",
                 ),
                 rx.vstack(

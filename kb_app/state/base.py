@@ -69,6 +69,7 @@ class AppState(rx.State):
     nav_admin: bool = False
     nav_settings: bool = False
     nav_report_links: bool = False
+    nav_gallring: bool = False
     # "loading" until the page's on_load has decided; then "ok" or "forbidden"
     page_status: str = "loading"
     error_message: str = ""
@@ -100,6 +101,7 @@ class AppState(rx.State):
         self.nav_admin = may_use_page(actor, Page.ADMIN)
         self.nav_settings = may_use_page(actor, Page.SETTINGS)
         self.nav_report_links = may_use_page(actor, Page.REPORT_LINKS)
+        self.nav_gallring = may_use_page(actor, Page.GALLRING)
 
     async def _guard(self, page: Page | None) -> tuple[Actor | None, list]:
         """Resolve the user for a page load.

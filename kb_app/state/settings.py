@@ -59,6 +59,7 @@ class SettingsState(AppState):
             return rx.redirect(routes.LOGIN)
         values = {
             "retention_years": str(form_data.get("retention_years", ""))[:20],
+            "retention_action": str(form_data.get("retention_action", ""))[:20],
             "sender_name": str(form_data.get("sender_name", ""))[:200],
         }
         self.general_message, self.error_message, self.general_errors = "", "", {}

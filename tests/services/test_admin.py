@@ -259,12 +259,15 @@ def test_admin_cannot_remove_the_last_admin(world, now):
 def test_settings_of_the_organisation(world, now, smtp_server):
     a = admin(world)
     assert org_settings.general_values(a)["retention_years"] == "5"
-    bad = org_settings.save_general(a, {"retention_years": "0", "sender_name": "a<b>"}, now=now)
-    assert set(bad.errors) == {"retention_years", "sender_name"}
+    bad = org_settings.save_general(
+        a, {"retention_years": "0", "retention_action": "burn", "sender_name": "a<b>"}, now=now
+    )
+    assert set(bad.errors) == {"retention_years", "retention_action", "sender_name"}
     ok = org_settings.save_general(
         a,
         {
             "retention_years": "3",
+            "retention_action": "archive_first",
             "sender_name": "Lindskolan",
         },
         now=now,
@@ -272,6 +275,7 @@ def test_settings_of_the_organisation(world, now, smtp_server):
     assert ok.ok
     assert org_settings.general_values(a) == {
         "retention_years": "3",
+        "retention_action": "archive_first",
         "sender_name": "Lindskolan",
     }
     with pytest.raises(AccessDenied):

@@ -46,7 +46,7 @@ def _bypass(engine, *statements: tuple[str, dict]) -> None:
             conn.exec_driver_sql(stmt)
         for statement, params in statements:
             conn.execute(text(statement), params)
-        for stmt in audit_sql.trigger_statements(d) + audit_sql.log_trigger_statements(d):
+        for stmt in audit_sql.current_trigger_statements(d) + audit_sql.log_trigger_statements(d):
             conn.exec_driver_sql(stmt)
 
 

@@ -18,6 +18,7 @@ from kb_app.db import read_scope, session_scope
 from kb_app.domain import deadlines
 from kb_app.domain.access import Action, Actor, can
 from kb_app.domain.process import STEP_LABELS, EventKind, Step, next_step
+from kb_app.domain.retention import HANDLING_LABELS, Handling
 from kb_app.domain.vocab import Role
 from kb_app.errors import AccessDenied
 from kb_app.models import Case, CaseEvent, OrgSetting, User
@@ -191,6 +192,7 @@ def save(actor: Actor, values: dict[str, str], *, now: datetime) -> SaveResult:
 
 RETENTION_MIN, RETENTION_MAX = 1, 20
 MSG_RETENTION = f"Ange ett heltal mellan {RETENTION_MIN} och {RETENTION_MAX} år."
+MSG_RETENTION_ACTION = "Välj vad som ska hända när tiden har gått."
 MSG_SENDER = 'Avsändarnamnet får inte innehålla radbrytningar, < > eller ", och högst 100 tecken.'
 
 
@@ -204,6 +206,7 @@ def general_values(actor: Actor) -> dict[str, str]:
         )
         return {
             "retention_years": str(row.retention_years),
+            "retention_action": row.retention_action or str(Handling.THIN),
             "sender_name": row.sender_name,
         }
 
@@ -216,6 +219,9 @@ def save_general(actor: Actor, values: dict, *, now: datetime) -> SaveResult:
     retention = int(raw) if raw.isdigit() else None
     if retention is None or not RETENTION_MIN <= retention <= RETENTION_MAX:
         errors["retention_years"] = MSG_RETENTION
+    action = str(values.get("retention_action", Handling.THIN) or Handling.THIN)
+    if action not in {str(h) for h in Handling}:
+        errors["retention_action"] = MSG_RETENTION_ACTION
     sender = " ".join(str(values.get("sender_name", "")).split())
     if len(sender) > 100 or any(c in sender for c in '<>"\\'):
         errors["sender_name"] = MSG_SENDER
@@ -226,6 +232,7 @@ def save_general(actor: Actor, values: dict, *, now: datetime) -> SaveResult:
             organisation_id=actor.organisation_id
         )
         row.retention_years = retention
+        row.retention_action = action
         row.sender_name = sender
         s.add(row)
         admin_log.record(
@@ -233,7 +240,8 @@ def save_general(actor: Actor, values: dict, *, now: datetime) -> SaveResult:
             actor,
             admin_log.Kind.SETTINGS_CHANGED,
             "Gallring, avsändare",
-            f"gallring {retention} år; avsändare: {sender or '(standard)'}",
+            f"gallring {retention} år ({HANDLING_LABELS[Handling(action)].lower()}); "
+            f"avsändare: {sender or '(standard)'}",
             now=now,
         )
     return SaveResult(True)

@@ -12,6 +12,15 @@ and latest hash, so also the set of case ids), signed with the same key and
 appended to a file in the data folder and written into the log, daily by the
 scheduler and by ``kb-app audit checkpoint``.
 
+The gallring (services/retention) is the one change an event may undergo: it
+replaces the free text of a thinned case's events by their redacted payloads
+(``redacted`` set, every other column, the stored hash included, as it was, so
+the chain's links and the checkpoints still hold), and appends a ``thinned``
+event listing, per redacted event, the keyed hash of the event as it now is. A
+redacted event verifies against that hash, which the ``thinned`` event's own hash
+covers: an edit of a redacted event, or of the list, still shows, and an event
+marked redacted without such an event is an edited one.
+
 ``verify_all`` walks every case and names each finding's case and kind:
 an edited (or rehashed) event, a broken chain, a deleted tail, an edited case
 row, an edited party, a deleted case, a forged checkpoint.
@@ -45,6 +54,7 @@ from kb_app.domain.hashing import (
     row_fields,
     signature_ok,
 )
+from kb_app.domain.process import EventKind
 from kb_app.models import Case, CaseEvent, Party
 from kb_app.settings import audit_key, get_settings, private_dir
 
@@ -123,9 +133,27 @@ class AuditResult:
         return self.findings[0] if self.findings else None
 
 
+def redaction_hashes(events: list[CaseEvent]) -> dict[int, str]:
+    """seq → the keyed hash of the redacted event, from the case's ``thinned``
+    events (only for events before the one that lists them)."""
+    out: dict[int, str] = {}
+    for ev in events:
+        if ev.kind != EventKind.THINNED:
+            continue
+        try:
+            listed = json.loads(ev.payload or "{}").get("redacted", [])
+            for seq, digest in listed:
+                if int(seq) < ev.seq:
+                    out[int(seq)] = str(digest)
+        except (ValueError, TypeError, AttributeError):
+            continue  # a forged list: the thinned event's own hash shows it
+    return out
+
+
 def check_chain(case: Case, events: list[CaseEvent], key: bytes | None = None) -> Finding | None:
     """The first broken event of one case's chain (events in seq order), or None."""
     key = key or audit_key()
+    redacted = redaction_hashes(events)
     prev = GENESIS
     for expected_seq, ev in enumerate(events, start=1):
         if ev.seq != expected_seq:
@@ -156,7 +184,18 @@ def check_chain(case: Case, events: list[CaseEvent], key: bytes | None = None) -
             prev_hash=ev.prev_hash,
             seal=ev.seal,
         )
-        if recomputed != ev.hash:
+        expected = ev.hash
+        if ev.redacted:
+            if ev.seq not in redacted:
+                return Finding(
+                    Kind.EVENT_EDITED,
+                    case.id,
+                    case.reference,
+                    ev.seq,
+                    "markerad som gallrad utan någon gallringshändelse",
+                )
+            expected = redacted[ev.seq]
+        if recomputed != expected:
             return Finding(
                 Kind.EVENT_EDITED,
                 case.id,

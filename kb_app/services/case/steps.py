@@ -41,7 +41,15 @@ from kb_app.domain.process import (
 )
 from kb_app.domain.vocab import Role
 from kb_app.errors import InvalidInput
-from kb_app.models import Case, CaseEvent, Delegation, Measure, RoleAssignment, User
+from kb_app.models import (
+    Case,
+    CaseEvent,
+    Delegation,
+    GallringRecord,
+    Measure,
+    RoleAssignment,
+    User,
+)
 from kb_app.services.base import changes, conflicts, limits, outbox
 from kb_app.services.base.timeline import append_event
 from kb_app.services.case.access import (
@@ -206,6 +214,9 @@ def _require(case: Case, facts: CaseFacts, transition: Transition) -> ProcessSta
     return state
 
 
+MSG_THINNED = "Ärendet är gallrat och kan inte öppnas igen."
+
+
 def _step(
     actor: Actor | None,
     case_id: Any,
@@ -225,6 +236,11 @@ def _step(
         )
         if not starting:
             _require(case, facts, transition)
+        if (
+            transition == Transition.REOPEN
+            and s.exec(select(GallringRecord.id).where(GallringRecord.case_id == case.id)).first()
+        ):
+            raise InvalidInput({FORM: MSG_THINNED})
         ctx = _context(s, case, now)
         if transition in (Transition.PROPOSE_MEASURES, Transition.DECIDE_MEASURES):
             ctx = replace(ctx, users=measure_users(s, case.organisation_id, facts.excluded))

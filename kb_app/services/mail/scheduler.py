@@ -11,7 +11,8 @@ Jobs (explicit ids, ``replace_existing``, ``coalesce``, generous misfire grace):
 - ``kb-outbox``     every 30 s: deliver due mail (services/mailer.py)
 - ``kb-reminders``  every 15 min and once at start (or on taking over the lease):
                     the reminder sweep and the daily digests (services/reminders.py)
-- ``kb-retention``  nightly: thinning out closed cases (not built yet: logs only)
+- ``kb-retention``  nightly: put closed cases past their retention on the gallring
+                    list (services/retention/gallring.py); an organiser approves it
 - ``kb-audit-checkpoint`` nightly: verify the audit chains and append a signed
                     checkpoint of every chain head (services/case/audit.py)
 - ``kb-backup``     nightly at 02:15 when KB_BACKUP_NIGHTLY=on: ``kb-app backup`` into
@@ -67,10 +68,14 @@ def run_reminders(now: datetime) -> tuple[reminders.SweepSummary, int]:
     return summary, digests
 
 
-def run_retention(now: datetime) -> None:
-    # Thinning out (gallring) of closed cases after OrgSetting.retention_years is
-    # not built yet; the job exists so its schedule is in place.
-    log.info("retention: not implemented yet, nothing thinned out")
+def run_retention(now: datetime) -> int:
+    """The nightly gallring list: closed cases past OrgSetting.retention_years are
+    proposed (idempotent); nothing is removed until an organiser approves."""
+    from kb_app.services.retention import gallring
+
+    proposed = gallring.propose_due(now=now)
+    log.info("retention: %d cases proposed for the gallring", proposed)
+    return proposed
 
 
 def run_checkpoint(now: datetime) -> audit.CheckpointResult:
@@ -91,7 +96,11 @@ def run_once(*, now: datetime) -> str:
     a running scheduler: each job is idempotent."""
     sweep, digests = run_reminders(now)
     sent = run_outbox(now)
-    return f"Påminnelser: {sweep}; dagliga sammanfattningar: {digests}. Utskick: {sent}."
+    proposed = run_retention(now)
+    return (
+        f"Påminnelser: {sweep}; dagliga sammanfattningar: {digests}. Utskick: {sent}. "
+        f"Föreslagna för gallring: {proposed}."
+    )
 
 
 def default_holder() -> str:

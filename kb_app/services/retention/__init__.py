@@ -1,0 +1,1 @@
+"""Retention: the gallring of closed cases (issue 16.3)."""

@@ -279,3 +279,56 @@ def test_the_excluded_principal_gets_no_download(demo, now, client):
     mine = _get(client, "/export/statistik/arenden.csv?namn=1", PRINCIPAL_EK)
     assert ok.status_code == mine.status_code == 200
     assert ref in ok.text and ref not in mine.text and PUPIL not in mine.text
+
+
+def test_a_party_added_or_corrected_to_name_the_principal_bypasses_them(demo, now):
+    """The jäv match runs again when a party is added or corrected: the principal
+    named is excluded at once and the organiser becomes responsible; a user whose
+    conflict an organiser has already decided is not suspected again."""
+    from kb_app.services.case import parties
+
+    org, ek, inv = actor_for(ORGANISER), actor_for(PRINCIPAL_EK), actor_for(INVESTIGATOR)
+    cid = report(now, staff_name="Per Ströms")
+    drive(cid, Step.INVESTIGATION_STARTED, now, delegate_to=inv, principal=ek)
+    assert conflicts_of(cid) == [] and case_row(cid).responsible_user_id == inv.user_id
+    per = next(
+        p for p in case_view.load_case(inv, cid, now=now).parties if p["name"] == "Per Ströms"
+    )
+    parties.correct_party(
+        inv,
+        cid,
+        party_id=int(per["id"]),
+        party={"role": "involved", "kind": "staff", "name": "johan  ek", "class_name": ""},
+        reason="Det var rektorn själv enligt vittnena.",
+        now=now,
+    )
+    (suspected,) = conflicts_of(cid)
+    assert suspected.user_id == ek.user_id and suspected.status == ConflictStatus.SUSPECTED
+    assert case_row(cid).responsible_user_id == inv.user_id  # the investigator keeps it
+    assert events(cid)[-1].kind == EventKind.CONFLICT_BYPASSED
+    _assert_denied(lambda: case_view.load_case(ek, cid, now=now))
+    assert BANNER in case_view.load_case(org, cid, now=now).conflict
+    # Named once more (a second party): the recorded conflict stands, no new one.
+    parties.add_party(
+        inv,
+        cid,
+        party={"role": "witness", "kind": "staff", "name": "Johan Ek", "class_name": ""},
+        reason="Rektorn såg också händelsen.",
+        now=now,
+    )
+    assert len(conflicts_of(cid)) == 1 and events(cid)[-1].kind == EventKind.PARTY_CHANGED
+
+    # The responsible principal named (here by themself, correcting the record):
+    # the organiser takes the case.
+    other = report(now, staff_name=None)
+    steps.receive(ek, other, now=now)
+    assert case_row(other).responsible_user_id == ek.user_id
+    parties.add_party(
+        ek,
+        other,
+        party={"role": "involved", "kind": "staff", "name": "Johan Ek", "class_name": ""},
+        reason="Jag var själv med i händelsen.",
+        now=now,
+    )
+    assert case_row(other).responsible_user_id == org.user_id
+    _assert_denied(lambda: case_view.load_case(ek, other, now=now))

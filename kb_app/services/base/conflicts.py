@@ -67,10 +67,13 @@ def organiser_for(s: Session, organisation_id: int, prefer: int | None = None) -
     return ids[0] if ids else None
 
 
-def detect(s: Session, case: Case, *, now: datetime) -> list[User]:
+def detect(s: Session, case: Case, *, now: datetime, new_only: bool = False) -> list[User]:
     """At the report: the users with a role at the case's unit whom an involved party
     names (normalised name). Each gets a suspected conflict, which excludes them
-    until an organiser rejects it. Returns those users (in id order)."""
+    until an organiser rejects it. Returns those users (in id order).
+
+    ``new_only`` (after a party is added or corrected): only users with no conflict
+    recorded on the case yet, so one an organiser has already decided stays decided."""
     users = list(
         s.exec(
             select(User)
@@ -86,6 +89,9 @@ def detect(s: Session, case: Case, *, now: datetime) -> list[User]:
         [NamedParty(p.id, p.role, p.kind, p.name) for p in parties],
         [Candidate(u.id, u.name) for u in users],
     )
+    if new_only:
+        known = set(s.exec(select(CaseConflict.user_id).where(CaseConflict.case_id == case.id)))
+        found = [m for m in found if m.user_id not in known]
     by_id = {u.id: u for u in users}
     for m in found:
         s.add(

@@ -4,22 +4,36 @@ who sees the banner, confirms the match and takes the case over with a reason
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 from playwright.sync_api import expect
 from sqlalchemy import text
 
 from kb_app import db
-from kb_app.services.reporting import reports
-from tests.e2e.conftest import login
+from tests.e2e.conftest import REPO, login
 
 DENIED = "Ärendet finns inte eller så saknar du behörighet."
 
 
+_REPORT = """
+import json, sys
+from kb_app.dbtypes import utcnow
+from kb_app.services.reporting import reports
+data = json.loads(sys.argv[2])
+r = reports.submit_report(sys.argv[1], data, reports.new_submission_id(), now=utcnow())
+assert r.ok, r.errors
+print(r.case_id, r.reference)
+"""
+
+
 def _report_naming_the_principal(app_server) -> tuple[int, str]:
+    """Written as another worker would: a process with the server's settings (its
+    database and its audit key, so the chain it starts verifies)."""
     engine = db.make_engine(app_server.env["KB_DATABASE_URL"])
-    db.set_engine(engine)
     try:
         with engine.connect() as conn:
             token = conn.execute(
@@ -28,26 +42,30 @@ def _report_naming_the_principal(app_server) -> tuple[int, str]:
                     "WHERE u.name = 'Björkskolan F–6' AND l.active"
                 )
             ).scalar_one()
-        data = {
-            "reporter_name": "Anna Holm",
-            "reporter_email": "anna.holm@exempelkommun.se",
-            "reporter_role": "teacher",
-            "occurred_on": datetime.now(UTC).date().isoformat(),
-            "place": "schoolyard",
-            "description": "Rektor höjde rösten mot eleven inför hela klassen.",
-            "subjected": [{"name": "Kalle Zetterkvist", "class_name": "4B"}],
-            "involved": [{"kind": "staff", "name": "Karin Berg"}],
-            "kinds": ["verbal"],
-            "guardians_informed": "no",
-        }
-        result = reports.submit_report(
-            token, data, reports.new_submission_id(), now=datetime.now(UTC)
-        )
-        assert result.ok, result.errors
-        return result.case_id, result.reference
     finally:
-        db.set_engine(None)
         engine.dispose()
+    data = {
+        "reporter_name": "Anna Holm",
+        "reporter_email": "anna.holm@exempelkommun.se",
+        "reporter_role": "teacher",
+        "occurred_on": datetime.now(UTC).date().isoformat(),
+        "place": "schoolyard",
+        "description": "Rektor höjde rösten mot eleven inför hela klassen.",
+        "subjected": [{"name": "Kalle Zetterkvist", "class_name": "4B"}],
+        "involved": [{"kind": "staff", "name": "Karin Berg"}],
+        "kinds": ["verbal"],
+        "guardians_informed": "no",
+    }
+    r = subprocess.run(
+        [sys.executable, "-c", _REPORT, token, json.dumps(data)],
+        env=app_server.env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    case_id, reference = r.stdout.split()
+    return int(case_id), reference
 
 
 def _open(browser, base, email, path):

@@ -117,3 +117,31 @@ def conflicts_of(s: Session, case_id: int) -> list[tuple[CaseConflict, str]]:
             .order_by(CaseConflict.id)
         )
     )
+
+
+def bypass(s: Session, case: Case, *, now: datetime, new_only: bool = False) -> list[User]:
+    """Detect the users an involved party names (``detect``); if any, the organiser
+    takes the case (at the report always; after a party change, ``new_only``, when
+    one of them was responsible) and a "conflict bypassed" event says so."""
+    from kb_app.domain.process import EventKind
+    from kb_app.services.base.timeline import append_event
+
+    bypassed = detect(s, case, now=now, new_only=new_only)
+    if not bypassed:
+        return []
+    if not new_only or case.responsible_user_id in {u.id for u in bypassed}:
+        case.responsible_user_id = organiser_for(s, case.organisation_id)
+        s.add(case)
+    append_event(
+        s,
+        case,
+        EventKind.CONFLICT_BYPASSED,
+        at=now,
+        actor_label="Värna (automatiskt)",
+        payload={
+            "users": [u.name for u in bypassed],
+            "user_ids": [u.id for u in bypassed],
+            "responsible_user_id": case.responsible_user_id,
+        },
+    )
+    return bypassed

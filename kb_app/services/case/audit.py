@@ -150,6 +150,22 @@ def redaction_hashes(events: list[CaseEvent]) -> dict[int, str]:
     return out
 
 
+def stored_event_hash(key: bytes, ev: CaseEvent) -> str:
+    """The keyed hash of an event as its row stands now."""
+    return event_hash(
+        key,
+        case_id=ev.case_id,
+        seq=ev.seq,
+        kind=ev.kind,
+        actor_user_id=ev.actor_user_id,
+        actor_label=ev.actor_label,
+        at=ev.at,
+        payload=ev.payload,
+        prev_hash=ev.prev_hash,
+        seal=ev.seal,
+    )
+
+
 def check_chain(case: Case, events: list[CaseEvent], key: bytes | None = None) -> Finding | None:
     """The first broken event of one case's chain (events in seq order), or None."""
     key = key or audit_key()
@@ -172,18 +188,7 @@ def check_chain(case: Case, events: list[CaseEvent], key: bytes | None = None) -
                 ev.seq,
                 "länken till föregående händelse stämmer inte",
             )
-        recomputed = event_hash(
-            key,
-            case_id=ev.case_id,
-            seq=ev.seq,
-            kind=ev.kind,
-            actor_user_id=ev.actor_user_id,
-            actor_label=ev.actor_label,
-            at=ev.at,
-            payload=ev.payload,
-            prev_hash=ev.prev_hash,
-            seal=ev.seal,
-        )
+        recomputed = stored_event_hash(key, ev)
         expected = ev.hash
         if ev.redacted:
             if ev.seq not in redacted:

@@ -22,7 +22,6 @@ from kb_app.domain.report import MAX_PARTIES, name_key
 from kb_app.errors import InvalidInput
 from kb_app.models import Case, CaseConflict, Party, SchoolClass
 from kb_app.services.base import changes, conflicts
-from kb_app.services.base.timeline import append_event
 from kb_app.services.case.access import _run
 from kb_app.services.case.steps import _event
 
@@ -94,24 +93,7 @@ def _check_conflicts(s: Session, case: Case, now: datetime) -> None:
     """A party added or corrected may name someone with a role at the unit (jäv), as
     a report may: they get a suspected conflict and lose the case at once, and if
     they were responsible the organiser takes it over (as at the report)."""
-    bypassed = conflicts.detect(s, case, now=now, new_only=True)
-    if not bypassed:
-        return
-    if case.responsible_user_id in {u.id for u in bypassed}:
-        case.responsible_user_id = conflicts.organiser_for(s, case.organisation_id)
-        s.add(case)
-    append_event(
-        s,
-        case,
-        EventKind.CONFLICT_BYPASSED,
-        at=now,
-        actor_label="Värna (automatiskt)",
-        payload={
-            "users": [u.name for u in bypassed],
-            "user_ids": [u.id for u in bypassed],
-            "responsible_user_id": case.responsible_user_id,
-        },
-    )
+    conflicts.bypass(s, case, now=now, new_only=True)
 
 
 def add_party(

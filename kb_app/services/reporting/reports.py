@@ -395,23 +395,9 @@ def _create_case(
     s.flush()
     # Jäv: a user with a role at the unit named as involved is kept away from the case
     # (no mail, no access); the case goes to the organiser at once.
-    bypassed = conflicts.detect(s, case, now=now)
+    bypassed = conflicts.bypass(s, case, now=now)
     if bypassed:
         principals = []  # the organiser is responsible: no principal is asked to act
-        case.responsible_user_id = conflicts.organiser_for(s, org_id)
-        s.add(case)
-        append_event(
-            s,
-            case,
-            EventKind.CONFLICT_BYPASSED,
-            at=now,
-            actor_label="Värna (automatiskt)",
-            payload={
-                "users": [u.name for u in bypassed],
-                "user_ids": [u.id for u in bypassed],
-                "responsible_user_id": case.responsible_user_id,
-            },
-        )
     recipients: dict[int, tuple[User, set[str]]] = {}
     for role, users in ((Role.PRINCIPAL, principals), (Role.ORGANISER, organisers)):
         for user in users:

@@ -42,7 +42,6 @@ from kb_app.db import read_scope, session_scope
 from kb_app.domain import retention as rt
 from kb_app.domain.access import Action, Actor, can
 from kb_app.domain.fmt import local, sv_date, sv_datetime
-from kb_app.domain.hashing import event_hash
 from kb_app.domain.process import FORM, EventKind
 from kb_app.domain.statistics.periods import local_midnight_utc
 from kb_app.errors import AccessDenied, InvalidInput
@@ -66,6 +65,7 @@ from kb_app.services.base import access_log, changes
 from kb_app.services.base.conflicts import excluded_cases
 from kb_app.services.base.timeline import append_event
 from kb_app.services.case import attachments as attachment_files
+from kb_app.services.case.audit import stored_event_hash
 from kb_app.settings import audit_key
 
 log = logging.getLogger("kb_app.retention")
@@ -540,23 +540,7 @@ def _thin(
         )
         ev.redacted = True
         s.add(ev)
-        redacted.append(
-            [
-                ev.seq,
-                event_hash(
-                    key,
-                    case_id=ev.case_id,
-                    seq=ev.seq,
-                    kind=ev.kind,
-                    actor_user_id=ev.actor_user_id,
-                    actor_label=ev.actor_label,
-                    at=ev.at,
-                    payload=ev.payload,
-                    prev_hash=ev.prev_hash,
-                    seal=ev.seal,
-                ),
-            ]
-        )
+        redacted.append([ev.seq, stored_event_hash(key, ev)])
         count("events")
     s.flush()
     summary = removed_text(removed)

@@ -121,8 +121,7 @@ def _read(actor: Actor | None, case_id: Any, action: Action, now: datetime, work
             found = _allowed(s, actor, case_id, action, lock=False)
             result = work(s, *found) if found is not None else None
         if found is not None:
-            with session_scope() as log_s:
-                access_log.record(log_s, actor, action, now=now, case_id=case_id)
+            access_log.record_alone(actor, action, now=now, case_id=case_id)
             return result
     _deny(actor, case_id, action, now)
     raise AssertionError("unreachable")  # _deny raises

@@ -38,7 +38,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import select
 
-from kb_app.db import read_scope, session_scope
+from kb_app.db import read_scope
 from kb_app.domain.access import Actor, sees_unit
 from kb_app.domain.overview import OverviewFilter, sv_key
 from kb_app.models import Case, ChangeCounter, SchoolClass, Unit
@@ -257,8 +257,7 @@ LIST_OVERVIEW = "list_overview"
 def _log_read(actor: Actor, now: datetime) -> None:
     """The overview shows names (responsible staff, and whom a search matched):
     each view read is in the access log, like a read of a case."""
-    with session_scope() as s:
-        access_log.record(s, actor, LIST_OVERVIEW, now=now)
+    access_log.record_alone(actor, LIST_OVERVIEW, now=now)
 
 
 def _copy_page(page: PageResult) -> PageResult:

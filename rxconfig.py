@@ -11,6 +11,13 @@ _s = get_settings()
 # The socket takes messages up to 4 MB, so an over-long value reaches the state
 # boundary (kb_app/state/boundary.py) and gets a message instead of a closed socket.
 os.environ.setdefault("REFLEX_SOCKET_MAX_HTTP_BUFFER_SIZE", str(4 * 1024 * 1024))
+# With Redis (several workers), a worker keeps a tab's state and its lock between
+# that tab's events (Reflex's opportunistic lock: the lease is handed over at once
+# when another worker asks, and written back to Redis then or when it ends), instead
+# of reading and writing the whole state in Redis for every event: under `make bench`
+# the server's CPU time per overview view fell from about 13 to 5.5 ms.
+if _s.redis_url:
+    os.environ.setdefault("REFLEX_OPLOCK_ENABLED", "true")
 
 config = rx.Config(
     app_name="kb_app",

@@ -267,18 +267,27 @@ async def server_part(args, server, results: dict) -> None:
     )
     out["rss_under_load_mb"] = round(server.rss_mb(), 1)
 
-    cv = await cl.closed_loop(everyone, min(args.seconds, 20), trivial=False)
-    ct = await cl.closed_loop(everyone, min(args.seconds, 20), trivial=True)
+    seconds = min(args.seconds, 20)
+    cpu0 = server.cpu_seconds()
+    cv = await cl.closed_loop(everyone, seconds, trivial=False)
+    cpu1 = server.cpu_seconds()
+    ct = await cl.closed_loop(everyone, seconds, trivial=True)
+    cpu2 = server.cpu_seconds()
     out["closed_loop"] = {
         "clients": len(everyone),
         "views_per_s": round(cv["events_per_s"], 1),
         "views": summary(cv["latency_ms"]),
         "trivial_per_s": round(ct["events_per_s"], 1),
         "trivial": summary(ct["latency_ms"]),
+        # The server's CPU time per event: what other work on the machine barely moves.
+        "server_cpu_ms_per_view": _per_event_ms(cpu1 - cpu0, cv),
+        "server_cpu_ms_per_trivial": _per_event_ms(cpu2 - cpu1, ct),
     }
     log(
         f"  {len(everyone)} klienter i sluten slinga: {out['closed_loop']['views_per_s']} "
         f"filter/sortering/sida per s; trivial {out['closed_loop']['trivial_per_s']} per s"
+        f"\n      serverns CPU-tid per vy {out['closed_loop']['server_cpu_ms_per_view']} ms, "
+        f"per trivial händelse {out['closed_loop']['server_cpu_ms_per_trivial']} ms"
     )
     out["rss_after_mb"] = round(server.rss_mb(), 1)
     log(f"  Minne med {len(everyone)} klienter efter lasten: {out['rss_after_mb']} MB")
@@ -286,6 +295,11 @@ async def server_part(args, server, results: dict) -> None:
         await c.close()
     await navigation_part(args, server, out)
     results["server"] = out
+
+
+def _per_event_ms(cpu_seconds: float, run: dict) -> float | None:
+    events = run["events_per_s"] * run["seconds"]
+    return round(cpu_seconds * 1000 / events, 3) if events else None
 
 
 def _some_unit_ids() -> list[int]:

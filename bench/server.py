@@ -66,6 +66,9 @@ class Server:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -99,10 +102,10 @@ class Server:
         except OSError:
             return 0
 
-    def rss_mb(self) -> float:
-        """Resident memory of the server's whole process tree (Linux /proc)."""
+    def _tree(self) -> list[int]:
+        """The server's process and all its descendants (Linux /proc)."""
         if self.proc is None:
-            return 0.0
+            return []
         children: dict[int, list[int]] = {}
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
@@ -113,11 +116,17 @@ class Server:
                 children.setdefault(int(fields[1]), []).append(int(entry))
             except OSError:
                 continue
-        total_kb = 0
-        todo = [self.proc.pid]
+        tree, todo = [], [self.proc.pid]
         while todo:
             pid = todo.pop()
+            tree.append(pid)
             todo.extend(children.get(pid, []))
+        return tree
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server's whole process tree."""
+        total_kb = 0
+        for pid in self._tree():
             try:
                 with open(f"/proc/{pid}/status") as f:
                     for line in f:
@@ -126,3 +135,16 @@ class Server:
             except OSError:
                 continue
         return total_kb / 1024
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the server's process tree: per
+        event, a figure that other work on the machine barely moves."""
+        ticks = 0
+        for pid in self._tree():
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+            except OSError:
+                continue
+        return ticks / os.sysconf("SC_CLK_TCK")

@@ -46,20 +46,17 @@ class Server:
             self.env.pop(var, None)
         self.proc: subprocess.Popen | None = None
 
+    def command(self) -> list[str]:
+        """``reflex run``: builds the front end, then serves both on one port."""
+        return [
+            *(sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port"),
+            *("--frontend-port", str(self.port)),
+        ]
+
     def start(self, timeout: float = 600) -> None:
         with open(self.log, "w") as out:
             self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "reflex",
-                    "run",
-                    "--env",
-                    "prod",
-                    "--single-port",
-                    "--frontend-port",
-                    str(self.port),
-                ],
+                self.command(),
                 cwd=REPO,
                 env=self.env,
                 stdout=out,

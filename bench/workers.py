@@ -37,17 +37,8 @@ class Worker(Server):
         self.env["GRANIAN_WORKERS"] = "1"
         self.web = web
 
-    def start(self, timeout: float = 300) -> None:
-        with open(self.log, "w") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "scripts/serve_built.py"],
-                cwd=REPO,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.wait_ready(timeout)
+    def command(self) -> list[str]:
+        return [sys.executable, "scripts/serve_built.py"]
 
 
 def build_front_end(env: dict, into: Path) -> None:

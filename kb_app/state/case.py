@@ -170,7 +170,7 @@ class CaseState(AppState):
             self._clear()
             return events
         await self._reload(actor)
-        return self._start_watch()
+        return await live.start_detached(self._start_watch())
 
     async def _reload(self, actor) -> None:
         called = await self._call_service(
@@ -254,7 +254,7 @@ class CaseState(AppState):
         self.notice = ""
         self.form_key += 1
         await self._reload(actor)
-        return self._start_watch()
+        return await live.start_detached(self._start_watch())
 
     @rx.event(background=True)
     async def watch(self):

@@ -20,8 +20,13 @@ A new report therefore shows on every open overview within about
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections import Counter
+from typing import Any
+
+from reflex_base.event import Event
+from reflex_base.event.context import EventContext
 
 from kb_app.services.overview import query as overview
 
@@ -46,6 +51,35 @@ def loop_running(token: str, loop_id: str) -> bool:
         return False
     task = entry[1]
     return task is None or not (task.done() or task.cancelling())
+
+
+async def start_detached(handler: Any) -> Any:
+    """Start a tab's live loop (a background handler) as an event of its own.
+
+    Returned from a page load, the loop would belong to that load's chain, and
+    Reflex cancels the whole chain when the tab navigates (``on_load_internal``
+    supersedes the previous one): every sort, filter or page change of the
+    overview cancelled the loop and started a new one, more than a third of the
+    server's time per view under load (``make bench``). Enqueued as a top-level
+    event it lives on across navigations; it ends by itself when the tab leaves
+    the page, closes or signs out (its own checks).
+
+    Returns None when enqueued, else ``handler`` for the caller to return (no
+    event processor runs: a handler called directly, as in the state tests)."""
+    if handler is None:
+        return None
+    try:
+        ctx = EventContext.get()
+    except LookupError:
+        return handler
+    # Forks of a context without a txid are top-level events (EventContext.fork).
+    top = dataclasses.replace(ctx, txid="", parent_txid=None)
+    reset = EventContext.set(top)
+    try:
+        await top.enqueue(*Event.from_event_type([handler]))
+    finally:
+        EventContext.reset(reset)
+    return None
 
 
 def register_loop(token: str, loop_id: str) -> bool:

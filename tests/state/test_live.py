@@ -125,3 +125,32 @@ async def test_a_superseded_loop_does_not_count_as_running():
     await following
     live.unregister_loop("tab-1", "loop-b")
     assert "tab-1" not in live.LOOPS
+
+
+async def test_a_loop_is_started_outside_the_page_loads_chain():
+    """Returned from a page load, the live loop belonged to the load's chain, and
+    each navigation (which supersedes that chain) cancelled it and started a new
+    one: most of the server's time per overview view under load. It is enqueued
+    as a top-level event instead, which no navigation cancels."""
+    from reflex_base.event.context import EventContext
+
+    from kb_app.state.cases import OverviewState
+
+    enqueued = []
+
+    async def enqueue(token, *events):
+        # What the event processor does with an enqueued event: fork the context.
+        enqueued.append((token, [e.name for e in events], EventContext.get().fork(token=token)))
+
+    load = EventContext(token="tab-2", state_manager=None, enqueue_impl=enqueue, txid="load-1")
+    with load:
+        assert await live.start_detached(OverviewState.watch) is None
+        assert EventContext.get() is load  # the load's own context is back
+        assert await live.start_detached(None) is None
+    ((token, names, forked),) = enqueued
+    assert token == "tab-2"
+    assert names == [f"{OverviewState.get_full_name()}.watch"]
+    assert forked.parent_txid is None  # top-level: not a child of the load
+
+    # No event processor (a handler called directly): the handler is handed back.
+    assert await live.start_detached(OverviewState.watch) is OverviewState.watch

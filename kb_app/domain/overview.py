@@ -95,24 +95,23 @@ class OverviewFilter:
     @property
     def active_filters(self) -> int:
         """How many filters (not sort or page) are set."""
-        default = OverviewFilter()
-        return sum(
-            1
-            for f in fields(self)
-            if f.name not in {"sort", "desc", "page", "per_page"}
-            and getattr(self, f.name) != getattr(default, f.name)
-        )
+        return sum(1 for name in _SCOPE_FIELDS if getattr(self, name) != getattr(DEFAULT, name))
 
     def scope_key(self) -> tuple:
         """What decides the set of matching cases (not its order or page)."""
-        return tuple(
-            getattr(self, f.name)
-            for f in fields(self)
-            if f.name not in {"sort", "desc", "page", "per_page"}
-        )
+        return tuple(getattr(self, name) for name in _SCOPE_FIELDS)
 
 
 DEFAULT = OverviewFilter()
+# The fields that filter (not sort or page).
+_SCOPE_FIELDS = tuple(
+    f.name for f in fields(OverviewFilter) if f.name not in {"sort", "desc", "page", "per_page"}
+)
+# The URL parameters a view is read from.
+_PARAMS = (
+    "steg", "arskurs", "slag", "grund", "sortera", "ordning", "antal", "sida",
+    "fran", "till", "enhet", "klass", "forsenade", "personal", "sok",
+)  # fmt: skip
 
 
 def _date(raw: str) -> date | None:
@@ -133,14 +132,25 @@ def _text(raw: str, limit: int) -> str:
     return " ".join(raw.split())[:limit]
 
 
+def _param(params: Mapping[str, str], key: str) -> str:
+    value = params.get(key, "")
+    if isinstance(value, list | tuple):
+        value = value[0] if value else ""
+    return str(value)
+
+
 def from_query(params: Mapping[str, str]) -> OverviewFilter:
     """Read the view from URL query parameters; bad values are ignored."""
+    # Parsed once per distinct set of values: every navigation reads its URL.
+    return _parse_query(tuple(_param(params, key) for key in _PARAMS))
+
+
+@lru_cache(maxsize=4096)
+def _parse_query(values: tuple[str, ...]) -> OverviewFilter:
+    params = dict(zip(_PARAMS, values, strict=True))
 
     def get(key: str) -> str:
-        value = params.get(key, "")
-        if isinstance(value, list | tuple):
-            value = value[0] if value else ""
-        return str(value)
+        return params[key]
 
     step = get("steg")
     if step != OPEN and step not in set(Step):
@@ -215,6 +225,7 @@ def to_query(f: OverviewFilter) -> dict[str, str]:
     return q
 
 
+@lru_cache(maxsize=8192)
 def href(f: OverviewFilter, path: str = routes.OVERVIEW) -> str:
     q = to_query(f)
     return f"{path}?{urlencode(q)}" if q else path

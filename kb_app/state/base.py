@@ -12,6 +12,7 @@ call over the websocket: the helpers here start with ``_``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import uuid
 from collections.abc import Callable
@@ -48,7 +49,10 @@ class Called(Generic[T]):
     events: list = field(default_factory=list)
 
 
+@functools.lru_cache(maxsize=2048)
 def cookie_value(header: str, name: str) -> str | None:
+    """One cookie of a Cookie header (parsed once per header: every event of a
+    tab carries the same one)."""
     jar = SimpleCookie()
     try:
         jar.load(header or "")
@@ -80,6 +84,11 @@ class AppState(rx.State):
     _bound_session: str = ""
     _bound_connection: str = ""
 
+    def _set(self, name: str, value) -> None:
+        """Assign only a changed value, so unchanged vars are not sent again."""
+        if getattr(self, name) != value:
+            setattr(self, name, value)
+
     async def _actor(self) -> Actor | None:
         token = cookie_value(self.router.headers.cookie, SESSION_COOKIE)
         if not token:
@@ -92,16 +101,16 @@ class AppState(rx.State):
         return await asyncio.to_thread(auth.resolve_session, token, now=now)
 
     def _show_user(self, actor: Actor) -> None:
-        self.user_name = actor.name
+        self._set("user_name", actor.name)
         roles = [ROLE_LABELS[r] for r in Role if r in actor.roles]
-        self.user_role_label = ", ".join(roles)
-        self.nav_overview = may_use_page(actor, Page.OVERVIEW)
-        self.nav_my_cases = may_use_page(actor, Page.MY_CASES)
-        self.nav_statistics = may_use_page(actor, Page.STATISTICS)
-        self.nav_admin = may_use_page(actor, Page.ADMIN)
-        self.nav_settings = may_use_page(actor, Page.SETTINGS)
-        self.nav_report_links = may_use_page(actor, Page.REPORT_LINKS)
-        self.nav_gallring = may_use_page(actor, Page.GALLRING)
+        self._set("user_role_label", ", ".join(roles))
+        self._set("nav_overview", may_use_page(actor, Page.OVERVIEW))
+        self._set("nav_my_cases", may_use_page(actor, Page.MY_CASES))
+        self._set("nav_statistics", may_use_page(actor, Page.STATISTICS))
+        self._set("nav_admin", may_use_page(actor, Page.ADMIN))
+        self._set("nav_settings", may_use_page(actor, Page.SETTINGS))
+        self._set("nav_report_links", may_use_page(actor, Page.REPORT_LINKS))
+        self._set("nav_gallring", may_use_page(actor, Page.GALLRING))
 
     async def _guard(self, page: Page | None) -> tuple[Actor | None, list]:
         """Resolve the user for a page load.
@@ -110,21 +119,28 @@ class AppState(rx.State):
         to return (a redirect to login, or nothing when the page shows
         "saknar behörighet").
         """
-        self.page_status = "loading"
-        self.error_message = ""
-        self.forbidden_message = ""
-        actor = await self._actor()
+        # Only what changes is assigned: a navigation between views of one page
+        # sends none of these again (the handler does not yield, so no
+        # intermediate "loading" would ever reach the browser).
+        self._set("error_message", "")
+        self._set("forbidden_message", "")
+        try:
+            actor = await self._actor()
+        except BaseException:
+            self._set("page_status", "loading")
+            raise
         if actor is None:
-            self.user_name = ""
+            self._set("page_status", "loading")
+            self._set("user_name", "")
             url = self.router.url
             here = url.path + (f"?{url.query}" if url.query else "")
             return None, [rx.redirect(routes.login_returning_to(here))]
         self._show_user(actor)
         if page is not None and not may_use_page(actor, page):
-            self.page_status = "forbidden"
+            self._set("page_status", "forbidden")
             log.info("user %s denied page %s", actor.user_id, page)
             return None, []
-        self.page_status = "ok"
+        self._set("page_status", "ok")
         return actor, []
 
     async def _call_service(

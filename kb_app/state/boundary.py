@@ -86,8 +86,12 @@ def binding_key(cookie_token: str | None) -> str:
     itself, so the state at rest holds nothing usable)."""
     if not cookie_token:
         return ""
-    digest = hashlib.sha256(b"kb-state-binding\0" + auth.token_hash(cookie_token).encode())
-    return digest.hexdigest()[:32]
+    return _binding_of(auth.token_hash(cookie_token))
+
+
+@functools.lru_cache(maxsize=4096)
+def _binding_of(stored_hash: str) -> str:
+    return hashlib.sha256(b"kb-state-binding\0" + stored_hash.encode()).hexdigest()[:32]
 
 
 async def current_binding(cookie_header: str) -> str:

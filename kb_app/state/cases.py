@@ -8,8 +8,10 @@ The state holds one page of rows, the filter values and the counts, never more.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 import uuid
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import reflex as rx
@@ -38,6 +40,28 @@ CARD_STEPS = [s for s in OPEN_STEPS if s != Step.ORGANISER_NOTIFIED]
 
 def _fmt_int(n: int) -> str:
     return f"{n:,}".replace(",", "\u00a0")
+
+
+@dataclass(frozen=True)
+class _Links:
+    prev: str
+    next: str
+    first: str
+    sort: tuple[tuple[str, str], ...]
+    clear: str
+
+
+@functools.lru_cache(maxsize=4096)
+def _links(f: ov.OverviewFilter) -> _Links:
+    """The links around a view (pages, sort columns, "Rensa filter"): the same
+    for every tab showing it, so made once per view."""
+    return _Links(
+        prev=ov.href(f.on_page(f.page - 1)) if f.page > 1 else "",
+        next=ov.href(f.on_page(f.page + 1)),
+        first=ov.href(f.on_page(1)) if f.page > 2 else "",
+        sort=tuple((k.value, ov.href(f.sorted_by(k))) for k in ov.SortKey),
+        clear=ov.href(ov.OverviewFilter(sort=f.sort, desc=f.desc, per_page=f.per_page)),
+    )
 
 
 def _view_for(
@@ -111,11 +135,6 @@ class OverviewState(AppState):
     _watch_id: str = ""
 
     # --- helpers -----------------------------------------------------------------
-
-    def _set(self, name: str, value) -> None:
-        """Assign only a changed value, so unchanged vars are not sent again."""
-        if getattr(self, name) != value:
-            setattr(self, name, value)
 
     def _current_view(self) -> ov.OverviewFilter:
         return ov.from_query(self._query)
@@ -192,10 +211,11 @@ class OverviewState(AppState):
             "page_label",
             f"Sida {_fmt_int(f.page)}" + (f" av {_fmt_int(pages)}" if pages else ""),
         )
-        self._set("prev_href", ov.href(f.on_page(f.page - 1)) if f.page > 1 else "")
-        self._set("next_href", ov.href(f.on_page(f.page + 1)) if page.has_next else "")
-        self._set("first_href", ov.href(f.on_page(1)) if f.page > 2 else "")
-        self._set("sort_hrefs", {k.value: ov.href(f.sorted_by(k)) for k in ov.SortKey})
+        links = _links(f)
+        self._set("prev_href", links.prev)
+        self._set("next_href", links.next if page.has_next else "")
+        self._set("first_href", links.first)
+        self._set("sort_hrefs", dict(links.sort))
         self._set("sort_col", f.sort.value)
         self._set("sort_desc", f.desc)
         # Filter controls
@@ -219,8 +239,7 @@ class OverviewState(AppState):
         )
         if self.more_filters_active:
             self._set("more_open", True)
-        clear = ov.OverviewFilter(sort=f.sort, desc=f.desc, per_page=f.per_page)
-        self._set("clear_href", ov.href(clear))
+        self._set("clear_href", links.clear)
 
     def _load_args(self, f: ov.OverviewFilter, *, full: bool) -> dict:
         """What a load must read besides the page: the count only when the set of
@@ -286,7 +305,7 @@ class OverviewState(AppState):
             )
             if called.ok:
                 self._show(actor, f, called.value, highlight=again)
-        return self._start_watch()
+        return await live.start_detached(self._start_watch())
 
     async def _change(self, f: ov.OverviewFilter):
         """A new view from a control: show it and push its URL."""

@@ -10,6 +10,7 @@ the HTTP login route runs them in Starlette's thread pool.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -120,8 +121,14 @@ def token_hash(token: str) -> str:
 
     The database never holds a usable session or link token; changing the secret
     key invalidates every session and every stored one-time link."""
-    key = get_settings().secret_key.encode("utf-8")
-    return hmac.new(key, token.encode("utf-8"), hashlib.sha256).hexdigest()
+    return _keyed_hash(get_settings().secret_key, token)
+
+
+@functools.lru_cache(maxsize=4096)
+def _keyed_hash(secret_key: str, token: str) -> str:
+    # Every event of a tab hashes its session token (the state boundary, the
+    # session cache): the same few tokens, again and again.
+    return hmac.new(secret_key.encode("utf-8"), token.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from kb_app.state.second_factor import SecondFactorState
 from kb_app.state.settings import AccountState, SettingsState
 from kb_app.state.setup import SetupState
 from kb_app.state.statistics import StatisticsState
+from kb_app.state.wire_json import install_lifespan as wire_json_lifespan
 
 # Everything the app process writes (client state in .states, logs, exports) is
 # readable by its own user only.
@@ -94,6 +95,8 @@ app.add_page(
 app.register_lifespan_task(scheduler_lifespan)
 # A fresh installation prints its one-time setup code (services/admin/setup.py).
 app.register_lifespan_task(setup_lifespan)
+# The websocket's deltas encoded with orjson (state/wire_json.py).
+app.register_lifespan_task(wire_json_lifespan)
 app.add_page(setup_page, route=routes.SETUP, title="Kom igång · Värna", on_load=SetupState.load)
 app.add_page(not_found_page, route="404", title="Sidan finns inte · Värna")
 app.add_page(

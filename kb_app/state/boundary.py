@@ -264,7 +264,8 @@ class StateBoundary(Middleware):
         app_state = await root.get_state(AppState)
 
         # 1. The session: reset everything before anything is sent.
-        binding = await current_binding(app_state.router.headers.cookie)
+        # The root's router vars, not ``router`` (a RouterData assembled per access).
+        binding = await current_binding(root.rx_router_headers.cookie)
         if binding != app_state._bound_session:
             if app_state._bound_session or app_state._bound_connection:
                 log.info("state of a tab reset: its session changed")
@@ -272,7 +273,7 @@ class StateBoundary(Middleware):
             app_state._bound_session = binding
 
         # 2. The connection: public pages start empty on every connection.
-        sid = app_state.router.session.session_id
+        sid = root.rx_router_session.session_id
         if sid != app_state._bound_connection:
             for cls in _per_connection():
                 (await root.get_state(cls)).reset()

@@ -136,9 +136,6 @@ class OverviewState(AppState):
 
     # --- helpers -----------------------------------------------------------------
 
-    def _current_view(self) -> ov.OverviewFilter:
-        return ov.from_query(self._query)
-
     def _apply(self, f: ov.OverviewFilter, data: q.ViewData, *, highlight: bool = False) -> None:
         query = ov.to_query(f)
         self._query = query
@@ -250,7 +247,8 @@ class OverviewState(AppState):
             "with_counts": full or not self.cards,
             "with_options": full
             or not self.unit_options
-            or f.unit_id != self._current_view().unit_id,
+            # The unit filter changed (``_query`` is ``to_query`` of the shown view).
+            or (None if f.unit_id is None else str(f.unit_id)) != self._query.get("enhet"),
         }
 
     def _show(
@@ -263,7 +261,7 @@ class OverviewState(AppState):
         self._apply(f, data, highlight=highlight)
 
     def _start_watch(self):
-        token = self.router.session.client_token
+        token = self._client_token()
         if token and live.loop_running(token, self._watch_id):
             return None  # this tab's loop runs in this process
         self._watch_id = uuid.uuid4().hex
@@ -278,7 +276,7 @@ class OverviewState(AppState):
         if actor is None:
             self.rows, self.cards = [], []
             return events
-        f = ov.from_query(dict(self.router.url.query_parameters))
+        f = ov.from_query(self.rx_router_url.query_parameters)
         texts = (
             f.search,
             f.class_name,
@@ -288,7 +286,7 @@ class OverviewState(AppState):
         if texts != (self.f_search, self.f_class, self.f_from, self.f_to):
             self.text_epoch += 1  # not typed here: draw the fields with these values
         key = urlencode(ov.to_query(f))
-        token = self.router.session.client_token
+        token = self._client_token()
         fresh = (
             key == self._loaded_key
             and self._user_id == actor.user_id
@@ -313,7 +311,7 @@ class OverviewState(AppState):
             return None
         try:
             actor, data = await asyncio.to_thread(
-                _view_for, self.router.headers.cookie, f, **self._load_args(f, full=False)
+                _view_for, self._cookie_header(), f, **self._load_args(f, full=False)
             )
         except Exception as exc:  # noqa: BLE001
             self._fail(exc)

@@ -153,6 +153,7 @@ class CaseState(AppState):
     _next_row: int = 0
     # The live loop (state/live.py): backend only.
     _watch_id: str = ""
+    _watch_case: str = ""  # the case the running loop watches
     _org_id: int = 0
     _stamp: str = ""
 
@@ -211,9 +212,13 @@ class CaseState(AppState):
         token = self.router.session.client_token
         if not self.open_case_id or PAGE_PATH.match(self.router.url.path or "") is None:
             return None
-        if token and live.loop_running(token, self._watch_id):
+        # The loop outlives navigations (live.start_detached): another case of
+        # this tab needs a loop of its own (the old one ends when it sees it).
+        running = token and live.loop_running(token, self._watch_id)
+        if running and self._watch_case == self.open_case_id:
             return None
         self._watch_id = uuid.uuid4().hex
+        self._watch_case = self.open_case_id
         return CaseState.watch
 
     def _show_live(self, case_view: CaseView) -> None:

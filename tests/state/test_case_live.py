@@ -228,3 +228,26 @@ async def test_a_second_load_of_the_same_tab_starts_no_second_loop(engine, token
     finally:
         await _stop(task)
     assert "tab-live-7" not in live.LOOPS
+
+
+async def test_another_case_in_the_same_tab_gets_a_loop_of_its_own(engine, tokens, now):
+    """The loop outlives the tab's navigations; a case opened from another case
+    starts its own loop, and the first one ends."""
+    first, second = new_case(now), new_case(now)
+    token = tokens(PRINCIPAL)
+    st = _tab(token, f"/arenden/{first}", "tab-live-8")
+    task = await _open(st)
+    try:
+        moved = _tab(token, f"/arenden/{second}", "tab-live-8")
+        st.router = moved.router
+        started = await CaseState.load.fn(st)
+        assert started is CaseState.watch and st.open_case_id == str(second)
+        await asyncio.wait_for(task, 10)  # the first case's loop ended
+        task = asyncio.create_task(CaseState.watch.fn(st))
+        await _until(lambda: live.loop_running("tab-live-8", st._watch_id), "the second loop")
+        n = len(st.timeline)
+        await asyncio.to_thread(steps.receive, actor_for(PRINCIPAL), second, now=now)
+        await _until(lambda: len(st.timeline) > n, "the second case's live update")
+    finally:
+        await _stop(task)
+    assert "tab-live-8" not in live.LOOPS

@@ -452,6 +452,15 @@ def check_targets(results: dict) -> None:
                 r["max"] <= 1.5,
             )
         )
+        if "closed_loop" in s:
+            rate = s["closed_loop"]["views_per_s"]
+            targets.append(
+                (
+                    f"Sluten slinga ≥ 250 vyer/s, {s['closed_loop']['clients']} klienter",
+                    f"{rate} per s (trivial {s['closed_loop']['trivial_per_s']})",
+                    rate >= 250,
+                )
+            )
         mx = s["report_to_overviews"]["max_ms"]
         targets.append(
             ("Ny anmälan på alla översikter ≤ 3 s", f"högst {mx / 1000:.2f} s", mx <= 3000)

@@ -137,3 +137,24 @@ def test_an_idle_writer_stops_and_a_new_row_starts_one(demo, engine, monkeypatch
     _wait_for(lambda: writers() == 0)
     access_log.record_alone(actor, "list_overview", now=NOW, case_id=2)
     assert [r.case_id for r in _rows()] == [1, 2]
+
+
+class _Halt(BaseException):
+    """Not an Exception: what ends a thread (as SystemExit would)."""
+
+
+def test_a_writer_that_dies_fails_its_rows_at_once_and_the_next_row_starts_another(demo, engine):
+    actor = actor_for("rektor@exempelkommun.se")
+
+    def halt(*args):
+        raise _Halt
+
+    event.listen(engine, "before_cursor_execute", halt)
+    try:
+        with pytest.raises(RuntimeError, match="group insert stopped"):
+            access_log.record_alone(actor, "list_overview", now=NOW, case_id=1)
+    finally:
+        event.remove(engine, "before_cursor_execute", halt)
+    # The dead writer's queue is taken over: the next row is written, not left waiting.
+    access_log.record_alone(actor, "list_overview", now=NOW, case_id=2)
+    assert [r.case_id for r in _rows()] == [2]

@@ -33,7 +33,7 @@ class GroupInsert:
         self._table = table
         self._statement = insert(table)
         self._lock = threading.Lock()
-        self._queues: dict[tuple[int, int], queue.SimpleQueue] = {}
+        self._writers: dict[tuple[int, int], tuple[queue.SimpleQueue, threading.Thread]] = {}
 
     def insert(self, engine: Engine, row: dict) -> None:
         done: Future = Future()
@@ -45,16 +45,25 @@ class GroupInsert:
         # the lock, so a writer that stops when idle never leaves a row behind.
         key = (os.getpid(), id(engine))
         with self._lock:
-            q = self._queues.get(key)
-            if q is None:
-                q = self._queues[key] = queue.SimpleQueue()
-                threading.Thread(
-                    target=self._write_loop,
-                    args=(engine, key, q),
-                    name=f"group-insert-{self._table.name}",
-                    daemon=True,
-                ).start()
+            entry = self._writers.get(key)
+            if entry is None or not entry[1].is_alive():
+                # None yet, or one that is gone: a new writer (on the same queue).
+                q = entry[0] if entry is not None else queue.SimpleQueue()
+                self._start_writer(engine, key, q)
+            else:
+                q = entry[0]
             q.put(item)
+
+    def _start_writer(self, engine: Engine, key: tuple[int, int], q: queue.SimpleQueue) -> None:
+        # Called with self._lock held.
+        writer = threading.Thread(
+            target=self._write_loop,
+            args=(engine, key, q),
+            name=f"group-insert-{self._table.name}",
+            daemon=True,
+        )
+        self._writers[key] = (q, writer)
+        writer.start()
 
     def _write_loop(self, engine: Engine, key: tuple[int, int], q: queue.SimpleQueue) -> None:
         while True:
@@ -63,7 +72,7 @@ class GroupInsert:
             except queue.Empty:
                 with self._lock:
                     if q.empty():  # nothing arrived while we decided to stop
-                        del self._queues[key]
+                        del self._writers[key]
                         return
                 continue
             batch = [first]
@@ -72,9 +81,21 @@ class GroupInsert:
                     batch.append(q.get_nowait())
                 except queue.Empty:
                     break
-            if not self._write(engine, batch) and len(batch) > 1:
-                for item in batch:  # one bad row fails only its own caller
-                    self._write(engine, [item])
+            try:
+                if not self._write(engine, batch) and len(batch) > 1:
+                    for item in batch:  # one bad row fails only its own caller
+                        self._write(engine, [item])
+            except BaseException as exc:
+                # Not an Exception (SystemExit and the like): this thread ends. Its
+                # callers hear of it now rather than after WAIT_SECONDS, and a new
+                # writer takes over the queue, with any row that came in meanwhile.
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(RuntimeError(f"group insert stopped: {exc!r}"))
+                with self._lock:
+                    if self._writers.get(key, (None, None))[1] is threading.current_thread():
+                        self._start_writer(engine, key, q)
+                raise
 
     def _write(self, engine: Engine, batch: list[tuple[dict, Future]]) -> bool:
         try:

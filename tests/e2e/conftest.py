@@ -171,6 +171,18 @@ def app_server(fresh_server):
     return fresh_server
 
 
+@pytest.fixture
+def server_db(app_server):
+    """Services in this process write to the running server's database."""
+    from kb_app import db
+
+    engine = db.make_engine(app_server.env["KB_DATABASE_URL"])
+    db.set_engine(engine)
+    yield
+    db.set_engine(None)
+    engine.dispose()
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     """The first start runs before anything seeds the demo data (a stable sort

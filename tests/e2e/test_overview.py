@@ -7,23 +7,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-import pytest
 from playwright.sync_api import expect
 
-from kb_app import db
 from kb_app.devdata import bench as seed_bench
 from tests.e2e.conftest import login
 from tests.support.helpers import unit_named
-
-
-@pytest.fixture
-def server_db(app_server):
-    """Services in this process write to the running server's database."""
-    engine = db.make_engine(app_server.env["KB_DATABASE_URL"])
-    db.set_engine(engine)
-    yield
-    db.set_engine(None)
-    engine.dispose()
 
 
 def _count(page) -> re.Pattern:

@@ -6,9 +6,6 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-import pytest
-
-from kb_app import db
 from kb_app.devdata import bench as seed_bench
 from kb_app.state.base import AppState
 from kb_app.state.cases import OverviewState
@@ -24,15 +21,6 @@ VIEWS = [
     "/oversikt?steg=reported&sortera=frist",
     "/oversikt",
 ]
-
-
-@pytest.fixture
-def server_db(app_server):
-    engine = db.make_engine(app_server.env["KB_DATABASE_URL"])
-    db.set_engine(engine)
-    yield
-    db.set_engine(None)
-    engine.dispose()
 
 
 def _view_key(path: str) -> str:

@@ -36,8 +36,8 @@ SESSION_COOKIE = "kb_session"
 
 T = TypeVar("T")
 
-_RESOLVE = object()
-_UNSET = object()  # _call_service: resolve the actor from the session cookie
+_RESOLVE = object()  # _call_service: resolve the actor from the session cookie
+_UNSET = object()  # _set: the var is not stored on this state
 
 
 @dataclass(frozen=True)

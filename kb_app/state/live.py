@@ -42,10 +42,10 @@ LOOPS: dict[str, tuple[str, asyncio.Task | None]] = {}
 def loop_running(token: str, loop_id: str) -> bool:
     """Does the overview loop ``loop_id`` run for this tab, and go on running?
 
-    A navigation supersedes the previous page-load chain, and with it the loop
-    that chain started: the loop's task is then being cancelled but has not yet
-    unwound. Counting it as running left the tab without a loop (the next load
-    started none, then the cancelled one removed itself)."""
+    A loop being cancelled (a shutdown; before ``start_detached``, every
+    navigation, which superseded the page-load chain the loop belonged to) has
+    not yet unwound. Counting it as running left the tab without a loop (the
+    next load started none, then the cancelled one removed itself)."""
     entry = LOOPS.get(token)
     if not loop_id or entry is None or entry[0] != loop_id:
         return False
